@@ -1,0 +1,1 @@
+"""collisions: see ARCHITECTURE.md (in progress)."""

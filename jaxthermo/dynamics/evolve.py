@@ -1,0 +1,184 @@
+"""Time evolution under a Lindblad master equation: the diffrax entry point and exact propagators.
+
+``mesolve(H, rho0, ts, jump_ops)`` integrates ``d rho/dt = L_t(rho)`` (see ``lindblad.py``) in
+matrix form with diffrax. Physics arguments are positional; numerics are keyword-only, and diffrax's
+own ``solver``, ``stepsize_controller`` and ``adjoint`` objects are passed straight through.
+
+``H`` may be
+
+* a constant ``(d, d)`` Hermitian array;
+* a callable ``t -> H(t)`` (any JAX function of the scalar time);
+* a :class:`PiecewiseConstant` (values held constant between switching times); the integrator is
+  told the switching times (``jump_ts``) so steps do not straddle them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from .._checks import density_matrix, hermitian, operator_list, sorted_times
+from ..quantum.linalg import expm, unvec, vec
+from .lindblad import effective_hamiltonian_term, lindblad_rhs_from_k, lindbladian
+
+
+class PiecewiseConstant(eqx.Module):
+    """``H(t) = values[i]`` for ``times[i-1] <= t < times[i]`` (``values`` has one more entry than
+    ``times``: ``values[0]`` before the first switch, ``values[-1]`` after the last)."""
+
+    times: jax.Array
+    values: jax.Array
+
+    def __init__(self, times, values):
+        self.times = jnp.asarray(times, dtype=jnp.result_type(float))
+        self.values = jnp.asarray(values)
+        if self.times.ndim != 1:
+            raise ValueError(f"times must be 1-D, got shape {self.times.shape}")
+        if self.values.ndim != 3 or self.values.shape[0] != self.times.shape[0] + 1:
+            raise ValueError(
+                f"values must have shape (len(times) + 1, d, d) = ({self.times.shape[0] + 1}, d, d),"
+                f" got {self.values.shape}"
+            )
+
+    def __call__(self, t):
+        idx = jnp.searchsorted(self.times, t, side="right")
+        return self.values[idx]
+
+
+class MESolveResult(eqx.Module):
+    """Result of :func:`mesolve`: ``states`` (len(ts), d, d), ``expects`` (len(exp_ops), len(ts))."""
+
+    ts: jax.Array
+    states: jax.Array
+    expects: jax.Array | None
+    stats: dict
+
+
+def _to_real(z):
+    return jnp.stack([jnp.real(z), jnp.imag(z)])
+
+
+def _to_complex(y, axis=0):
+    re, im = jnp.take(y, 0, axis=axis), jnp.take(y, 1, axis=axis)
+    return re + 1j * im
+
+
+def _prepare_h(h, d_hint=None):
+    """Return (constant H or None, callable or None, jump_ts or None, d)."""
+    if isinstance(h, PiecewiseConstant):
+        return None, h, h.times, h.values.shape[-1]
+    if callable(h) and not isinstance(h, jax.Array):
+        return None, h, None, d_hint
+    h = hermitian(h, "H")
+    return h, None, None, h.shape[0]
+
+
+def mesolve(
+    H,
+    rho0,
+    ts,
+    jump_ops=None,
+    *,
+    exp_ops=None,
+    solver: diffrax.AbstractSolver | None = None,
+    stepsize_controller: diffrax.AbstractStepSizeController | None = None,
+    adjoint: diffrax.AbstractAdjoint | None = None,
+    rtol: float = 1e-8,
+    atol: float = 1e-10,
+    max_steps: int = 1_000_000,
+    dt0: float | None = None,
+    t0: float | None = None,
+    save_states: bool = True,
+) -> MESolveResult:
+    """Integrate the Lindblad master equation and return states (and expectations) at ``ts``.
+
+    Parameters
+    ----------
+    H : (d, d) array, callable ``t -> (d, d)``, or :class:`PiecewiseConstant`.
+    rho0 : (d, d) density matrix (Hermitian, unit trace).
+    ts : strictly increasing save times; integration starts at ``t0`` (default ``ts[0]``).
+    jump_ops : list of (d, d) operators or a (k, d, d) array (rates included).
+    exp_ops : optional list of operators; ``expects[i, j] = Tr[exp_ops[i] rho(ts[j])]``.
+    solver : a diffrax solver (default ``Tsit5()``); stepsize_controller default
+        ``PIDController(rtol, atol)``; adjoint default ``RecursiveCheckpointAdjoint()``.
+    """
+    rho0 = jnp.asarray(rho0)
+    if rho0.ndim != 2 or rho0.shape[0] != rho0.shape[1]:
+        raise ValueError(f"rho0 must be a square density matrix, got shape {tuple(rho0.shape)}")
+    d = rho0.shape[0]
+    h_const, h_fun, jump_ts, dh = _prepare_h(H, d)
+    if dh != d:
+        raise ValueError(f"rho0 has dimension {d} but H has dimension {dh}")
+    rho0 = density_matrix(rho0, "rho0").astype(jnp.result_type(complex))
+    ts = sorted_times(ts, "ts")
+    ops = operator_list(jump_ops, "jump_ops", d)
+    e_ops = None if exp_ops is None else operator_list(exp_ops, "exp_ops", d)
+    t_start = ts[0] if t0 is None else jnp.asarray(t0, dtype=ts.dtype)
+
+    # diffrax integrates a real state: y = (Re rho, Im rho) stacked on a leading axis of size 2
+    if h_const is not None:
+        k_const = effective_hamiltonian_term(h_const.astype(ops.dtype), ops)
+
+        def rhs(t, y, args):
+            return _to_real(lindblad_rhs_from_k(k_const, ops, _to_complex(y)))
+    else:
+        def rhs(t, y, args):
+            h_t = jnp.asarray(h_fun(t)).astype(ops.dtype)
+            k_t = effective_hamiltonian_term(h_t, ops)
+            return _to_real(lindblad_rhs_from_k(k_t, ops, _to_complex(y)))
+
+    solver = diffrax.Tsit5() if solver is None else solver
+    if stepsize_controller is None:
+        stepsize_controller = diffrax.PIDController(rtol=rtol, atol=atol, jump_ts=jump_ts)
+    adjoint = diffrax.RecursiveCheckpointAdjoint() if adjoint is None else adjoint
+
+    if save_states:
+        fn = None
+    else:
+        def fn(t, y, args):
+            return _to_real(jnp.einsum("kij,ji->k", e_ops, _to_complex(y)))
+
+    saveat = diffrax.SaveAt(ts=ts, fn=fn) if fn is not None else diffrax.SaveAt(ts=ts)
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(rhs),
+        solver,
+        t0=t_start,
+        t1=ts[-1],
+        dt0=dt0,
+        y0=_to_real(rho0),
+        saveat=saveat,
+        stepsize_controller=stepsize_controller,
+        adjoint=adjoint,
+        max_steps=max_steps,
+    )
+    if save_states:
+        states = _to_complex(sol.ys, axis=1)
+        expects = None if e_ops is None else jnp.einsum("kij,tji->kt", e_ops, states)
+    else:
+        if e_ops is None:
+            raise ValueError("save_states=False needs exp_ops")
+        states = None
+        expects = _to_complex(sol.ys, axis=1).T
+    stats = {"num_steps": sol.stats["num_steps"], "num_accepted_steps": sol.stats["num_accepted_steps"]}
+    return MESolveResult(ts=ts, states=states, expects=expects, stats=stats)
+
+
+def propagator(H, jump_ops, t):
+    """Exact propagator ``exp(t L)`` as a (d^2, d^2) superoperator (row-major vec). Small d only."""
+    return expm(jnp.asarray(t) * lindbladian(H, jump_ops))
+
+
+def evolve_exact(H, rho0, ts, jump_ops=None):
+    """States at ``ts`` by exact exponentiation of the (time-independent) Lindbladian (from t = 0)."""
+    h = hermitian(H, "H")
+    rho0 = density_matrix(rho0, "rho0", dim=h.shape[0]).astype(jnp.result_type(complex))
+    lv = lindbladian(h, jump_ops)
+    ts = jnp.asarray(ts)
+    return jax.vmap(lambda t: unvec(expm(t * lv) @ vec(rho0)))(ts)
+
+
+__all__ = ["MESolveResult", "PiecewiseConstant", "evolve_exact", "mesolve", "propagator"]

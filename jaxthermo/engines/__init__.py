@@ -1,0 +1,1 @@
+"""engines: see ARCHITECTURE.md (in progress)."""

@@ -1,0 +1,1 @@
+"""ensembles: see ARCHITECTURE.md (in progress)."""

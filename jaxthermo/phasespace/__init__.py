@@ -1,0 +1,1 @@
+"""phasespace: see ARCHITECTURE.md (in progress)."""
