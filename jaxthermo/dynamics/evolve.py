@@ -14,8 +14,6 @@ own ``solver``, ``stepsize_controller`` and ``adjoint`` objects are passed strai
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import diffrax
 import equinox as eqx
 import jax

@@ -15,11 +15,11 @@ import numpy as np
 
 from .. import (
     ThermalBath,
+    basis,
     collective_ops,
     energy,
     gibbs_state,
     ket2dm,
-    basis,
     mesolve,
     sigmax,
     sigmaz,

@@ -25,7 +25,8 @@ def entropy_rate(H, jump_ops, rho):
 
 
 def heat_currents(H, baths, rho):
-    """Heat currents ``J_k = Tr[H D_k(rho)]`` (into the system) for ``baths = [(jump_ops_k, beta_k), ...]``."""
+    """Heat currents ``J_k = Tr[H D_k(rho)]`` into the system, for ``baths = [(jump_ops_k, beta_k), ...]``.
+    """
     h = hermitian(H, "H")
     out = []
     for ops, _beta in baths:

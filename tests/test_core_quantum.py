@@ -1,0 +1,108 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import qutip
+
+import jaxthermo as jt
+from jaxthermo.quantum import random_density_matrix
+
+
+@pytest.mark.parametrize("s", [0.5, 1, 1.5, 2, 4.5])
+def test_spin_ops_match_qutip_and_algebra(s):
+    jx, jy, jz = jt.spin_ops(s)
+    for ours, ax in zip((jx, jy, jz), "xyz", strict=True):
+        np.testing.assert_allclose(np.asarray(ours), qutip.jmat(s, ax).full(), atol=1e-14)
+    np.testing.assert_allclose(np.asarray(jx @ jy - jy @ jx), np.asarray(1j * jz), atol=1e-12)
+    j2 = jx @ jx + jy @ jy + jz @ jz
+    np.testing.assert_allclose(np.asarray(j2), s * (s + 1) * np.eye(int(2 * s + 1)), atol=1e-12)
+    jp, jm = jt.spin_ladder(s)
+    np.testing.assert_allclose(np.asarray(jp), qutip.jmat(s, "+").full(), atol=1e-14)
+    np.testing.assert_allclose(np.asarray(jm), qutip.jmat(s, "-").full(), atol=1e-14)
+
+
+def test_pauli_and_ladder_conventions():
+    np.testing.assert_allclose(np.asarray(jt.sigmaz()), qutip.sigmaz().full())
+    np.testing.assert_allclose(np.asarray(jt.sigmax()), qutip.sigmax().full())
+    np.testing.assert_allclose(np.asarray(jt.sigmay()), qutip.sigmay().full())
+    np.testing.assert_allclose(np.asarray(jt.sigmap()), qutip.sigmap().full())
+    np.testing.assert_allclose(np.asarray(jt.sigmam()), qutip.sigmam().full())
+    np.testing.assert_allclose(np.asarray(jt.destroy(5)), qutip.destroy(5).full(), atol=1e-14)
+
+
+@pytest.mark.parametrize("n,s", [(2, 0.5), (3, 0.5), (2, 1.0), (2, 1.5)])
+def test_collective_ops_brute_force(n, s):
+    jx, jy, jz = jt.collective_ops(n, s)
+    d = int(2 * s + 1)
+    for ours, ax in zip((jx, jy, jz), "xyz", strict=True):
+        ref = sum(
+            qutip.tensor(*[qutip.jmat(s, ax) if k == j else qutip.qeye(d) for k in range(n)])
+            for j in range(n)
+        )
+        np.testing.assert_allclose(np.asarray(ours), ref.full(), atol=1e-12)
+    j2 = jx @ jx + jy @ jy + jz @ jz
+    evals = np.linalg.eigvalsh(np.asarray(j2))
+    jmax = n * s
+    assert np.isclose(evals.max(), jmax * (jmax + 1))
+
+
+@pytest.mark.parametrize("dims,keep", [((2, 3), (0,)), ((2, 3), (1,)), ((2, 2, 3), (0, 2)),
+                                        ((2, 3, 2), (2, 0)), ((3, 2, 2), (1,))])
+def test_ptrace_against_qutip(dims, keep):
+    d = int(np.prod(dims))
+    rho = random_density_matrix(jax.random.PRNGKey(3), d)
+    ours = jt.ptrace(rho, dims, keep)
+    q = qutip.Qobj(np.asarray(rho), dims=[list(dims), list(dims)])
+    # qutip's ptrace sorts the kept indices; reorder ours to compare
+    ref = q.ptrace(sorted(keep)).full()
+    if list(keep) != sorted(keep):
+        perm = list(np.argsort(keep))
+        kd = [dims[k] for k in keep]
+        t = np.asarray(ours).reshape(kd + kd)
+        t = t.transpose(perm + [p + len(keep) for p in perm])
+        ours = t.reshape(ref.shape)
+    np.testing.assert_allclose(np.asarray(ours), ref, atol=1e-13)
+
+
+def test_ptrace_batched_and_tensor():
+    a = random_density_matrix(jax.random.PRNGKey(0), 2)
+    b = random_density_matrix(jax.random.PRNGKey(1), 3)
+    ab = jt.tensor(a, b)
+    np.testing.assert_allclose(np.asarray(jt.ptrace(ab, (2, 3), 0)), np.asarray(a), atol=1e-14)
+    batch = jnp.stack([ab, ab])
+    assert jt.ptrace(batch, (2, 3), 1).shape == (2, 3, 3)
+
+
+@pytest.mark.parametrize("beta", [-3.0, -0.5, 0.0, 0.5, 2.0])
+def test_gibbs_state_closed_form(beta):
+    _, _, jz = jt.spin_ops(1.5)
+    rho = jt.gibbs_state(jz, beta)
+    from analytic import gibbs_populations
+
+    np.testing.assert_allclose(np.real(np.diag(rho)), gibbs_populations([1.5, 0.5, -0.5, -1.5], beta),
+                               atol=1e-14)
+    assert np.isclose(np.trace(np.asarray(rho)).real, 1.0)
+
+
+def test_gibbs_no_overflow_large_beta():
+    h = jnp.diag(jnp.array([0.0, 1.0, 2.0]))
+    for beta in (800.0, -800.0, 1e5, jnp.inf, -jnp.inf):
+        rho = jt.gibbs_state(h, beta)
+        assert np.all(np.isfinite(np.asarray(rho)))
+        expected = np.zeros(3)
+        expected[0 if beta > 0 else 2] = 1.0
+        np.testing.assert_allclose(np.real(np.diag(rho)), expected, atol=1e-12)
+
+
+def test_gibbs_grad_in_beta_matches_finite_difference():
+    h = jnp.diag(jnp.array([0.0, 1.0, 3.0])) + 0.2 * jt.sigmax().real.sum() * 0
+    f = lambda b: jt.energy(h, jt.gibbs_state(h, b))
+    g = jax.grad(f)(0.7)
+    eps = 1e-5
+    fd = (f(0.7 + eps) - f(0.7 - eps)) / (2 * eps)
+    assert np.isclose(g, fd, rtol=1e-7)
+    # d<E>/dbeta = -Var(H)
+    p = np.exp(-0.7 * np.array([0, 1, 3.0]))
+    p /= p.sum()
+    var = p @ np.array([0, 1, 9.0]) - (p @ np.array([0, 1, 3.0])) ** 2
+    assert np.isclose(g, -var, rtol=1e-10)
