@@ -142,6 +142,30 @@ class CollisionModel(eqx.Module):
             phi = p if phi is None else p @ phi
         return phi
 
+    def second_order_channel(self):
+        """Cycle superoperator of the map truncated at second order in ``t`` (paper 003, Eq. 15).
+
+        Each species: ``Tr_A[R - i t [H, R] + (t^2/2)(2 H R H - {H^2, R})]`` with ``R = rho (x)
+        rho_A`` and ``H`` the total Hamiltonian: the clean form of 003's Eqs. 17-27 (spec 2.1), which
+        reproduces App. B (B7-B10) for Example 2. Not a CPTP map; the exact :meth:`channel` is the
+        primary reference (spec 2.4).
+        """
+        phi = None
+        t = self.collision_time()
+        for j, a in enumerate(self.ancillae):
+            h = self.hamiltonian(j)
+            d = h.shape[0]
+            eye = jnp.eye(d, dtype=h.dtype)
+            h2 = h @ h
+            k = (jnp.eye(d * d, dtype=h.dtype) - 1j * t * (jnp.kron(h, eye) - jnp.kron(eye, h.T))
+                 + 0.5 * t**2 * (2 * jnp.kron(h, h.T) - jnp.kron(h2, eye) - jnp.kron(eye, h2.T)))
+            ds, da = self.dim, a.dim
+            k8 = k.reshape(ds, da, ds, da, ds, da, ds, da)
+            p = jnp.einsum("iajasbtc,bc->ijst", k8, a.rho)
+            p = p.reshape(ds * ds, ds * ds)
+            phi = p if phi is None else p @ phi
+        return phi
+
     def apply(self, rho):
         """One cycle applied to ``rho``."""
         return (self.channel() @ jnp.asarray(rho).reshape(-1)).reshape(self.dim, self.dim)
