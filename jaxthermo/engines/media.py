@@ -1,0 +1,320 @@
+"""Working media of an Otto engine: a full-space operator medium and a collective spin ladder.
+
+Both represent the family ``H(omega) = omega H0`` coupled to thermal baths, and both provide the
+same small interface used by :class:`jaxthermo.engines.OttoCycle`:
+
+* ``initial_state(omega, beta0)`` -- the state before the first cycle (thermal at ``beta0``);
+* ``stroke_map(omega, bath, tau)`` -- the linear map of an isochore of duration ``tau`` (exact
+  propagator ``exp(tau L)``), or ``None`` for a stroke run to its stationary state;
+* ``relax(omega, bath, state)`` -- the stationary limit of an infinite isochore from ``state``;
+* ``apply(map, state)``, ``compose(m2, m1)`` (= ``m2 o m1``), ``fixed_point(T, state0)``;
+* ``energy0(state)`` -- ``Tr[H0 rho]`` (so the energy at frequency ``omega`` is ``omega energy0``).
+
+:class:`OperatorMedium` works in the full ``d``-dimensional space on ``vec(rho)`` (row-major) with
+the core's :func:`~jaxthermo.dynamics.thermal_jump_ops` and :func:`~jaxthermo.dynamics.lindbladian`.
+Each coupling operator is one bath channel; ``collective=True`` couples their sum to a single bath.
+The stationary limit of a generator with conserved quantities (collective dissipation conserves
+total spin: paper 001, Eq. 16) keeps them: with ``M`` an orthonormal basis of the left kernel of
+``L`` (the conserved quantities), ``P rho0`` is the unique solution of ``(-L + M M^dag) x =
+M M^dag rho0`` (``x`` is stationary and has the conserved quantities of ``rho0``); the same solve
+gives the limit cycle of the one-cycle map ``T`` with ``I - T`` in place of ``-L``. ``M`` is found
+by an SVD of the (gradient-stopped) generator: it is structural (a symmetry), so derivatives with
+respect to temperatures, frequencies and durations are exact (implicit differentiation of the
+solve). This differs from the core's ``stationary_projection`` only in being differentiable.
+
+:class:`SpinLadderMedium` is ``n`` spins ``s`` with ``H0 = J_z + ns`` (energy counted from the
+ground state, paper 001 Eq. 17) in the collective basis of paper 001: blocks ``J`` with the
+conserved weights ``w_J(x0)`` of the initial thermal state (Eq. 15) and birth-death dynamics of the
+populations inside each block (spec seed-001 Sec. 1.5; Eq. A1 restricted to populations, which is
+exact for states diagonal in the collective basis such as thermal states and every state of the
+cycle). ``bath="independent"`` is the distinguishable-spin baseline: each spin relaxes on its own
+two-level (spin-s) ladder and the energy is ``n`` times the single-spin energy. Rates follow the
+core's ``ThermalBath`` (Fermi convention ``G(w) = gamma/(1 + e^{-beta w})`` by default), with the
+bath coupled through ``J^+ + J^-`` (i.e. ``2 J_x``), which is the spec's reference convention:
+``dP/dt = G(w)(a_{m+1}P_{m+1} - a_m P_m) + G(-w)(b_{m-1}P_{m-1} - b_m P_m)``,
+``a_m = (J+m)(J-m+1)``, ``b_m = (J-m)(J+m+1)``. A stroke run to its stationary state gives the
+thermal ladder of each block (Eq. 16) in closed form. The thermal-ladder functions and the
+multiplicities ``l_J`` come from :mod:`jaxthermo.ensembles`.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._checks import hermitian, positive_int, spin_value
+from ..dynamics import ThermalBath, lindbladian, thermal_jump_ops
+from ..quantum import collective_ops, embed, spin_ladder
+from ..quantum.linalg import expm, unvec, vec
+from ..quantum.states import boltzmann_weights
+
+NULL_TOL = 1e-9
+
+
+def _left_kernel_projector(a, tol=NULL_TOL):
+    """``M M^dag`` for an orthonormal basis ``M`` of the left kernel of ``a`` (gradient-stopped)."""
+    a = jax.lax.stop_gradient(a)
+    u, s, _ = jnp.linalg.svd(a)
+    null = s <= tol * jnp.maximum(1.0, s[0])
+    m = u * null[None, :]
+    return m @ jnp.conj(m.T)
+
+
+def memory_fixed_point(gen, v0, tol=NULL_TOL):
+    """Solution ``x`` of ``gen x = 0`` with the conserved quantities of ``v0``.
+
+    ``gen`` is ``-L`` (stationary limit) or ``I - T`` (fixed point of a map ``T``); the conserved
+    quantities are the left kernel ``M`` of ``gen``; solves ``(gen + M M^dag) x = M M^dag v0``.
+    Differentiable (implicitly, through the linear solve) in ``gen`` at fixed ``M``.
+    """
+    mm = _left_kernel_projector(gen, tol)
+    return jnp.linalg.solve(gen + mm, mm @ v0)
+
+
+class OperatorMedium(eqx.Module):
+    """A full-space medium ``H(omega) = omega H0`` with bath coupling operators.
+
+    ``couplings`` (k, d, d): Hermitian coupling operators. ``collective=True``: one bath couples to
+    their sum; ``False``: each has its own, uncorrelated bath at the same temperature.
+    """
+
+    h0: jax.Array
+    couplings: jax.Array
+    collective: bool = eqx.field(static=True)
+
+    def __init__(self, H0, couplings, collective: bool = False):
+        h0 = np.asarray(hermitian(H0, "H0"))
+        c = np.asarray(couplings)
+        if c.ndim == 2:
+            c = c[None]
+        if c.ndim != 3 or c.shape[1:] != h0.shape:
+            raise ValueError(
+                f"coupling must be a ({h0.shape[0]}, {h0.shape[0]}) operator or a list of them, got "
+                f"shape {tuple(c.shape)}"
+            )
+        for i in range(c.shape[0]):
+            hermitian(c[i], f"coupling[{i}]")
+        self.h0 = jnp.asarray(h0, dtype=jnp.result_type(complex))
+        self.couplings = jnp.asarray(c, dtype=jnp.result_type(complex))
+        self.collective = bool(collective)
+
+    @property
+    def dim(self) -> int:
+        return self.h0.shape[0]
+
+    def independent(self):
+        return OperatorMedium(self.h0, self.couplings, collective=False)
+
+    def collective_version(self):
+        return OperatorMedium(self.h0, self.couplings, collective=True)
+
+    def jump_ops(self, omega, bath: ThermalBath):
+        h0 = np.asarray(self.h0)
+        chans = [np.sum(np.asarray(self.couplings), axis=0)] if self.collective else list(
+            np.asarray(self.couplings))
+        ops = [thermal_jump_ops(h0, a, bath, energy_scale=omega) for a in chans]
+        return jnp.concatenate(ops, axis=0)
+
+    def generator(self, omega, bath: ThermalBath):
+        return lindbladian(omega * self.h0, self.jump_ops(omega, bath))
+
+    def initial_state(self, omega, beta0):
+        e, v = jnp.linalg.eigh(self.h0)
+        p = boltzmann_weights(e, omega * beta0)
+        return vec((v * p[None, :]) @ jnp.conj(v.T))
+
+    def state_from_density(self, rho):
+        return vec(jnp.asarray(rho, dtype=self.h0.dtype))
+
+    def stroke_map(self, omega, bath, tau):
+        return expm(tau * self.generator(omega, bath))
+
+    def relax(self, omega, bath, state):
+        return memory_fixed_point(-self.generator(omega, bath), state)
+
+    def relax_map(self, omega, bath):
+        """Stationary projector ``P`` (d^2 x d^2) of the isochore (a map with memory)."""
+        gen = -self.generator(omega, bath)
+        mm = _left_kernel_projector(gen)
+        return jnp.linalg.solve(gen + mm, mm)
+
+    def apply(self, m, state):
+        return m @ state
+
+    def compose(self, m2, m1):
+        return m2 @ m1
+
+    def fixed_point(self, t_map, state0):
+        eye = jnp.eye(t_map.shape[0], dtype=t_map.dtype)
+        return memory_fixed_point(eye - t_map, state0)
+
+    def energy0(self, state):
+        return jnp.real(jnp.sum(self.h0.T.reshape(-1) * state))
+
+    def density(self, state):
+        rho = unvec(state, self.dim)
+        return 0.5 * (rho + jnp.conj(rho.T))
+
+
+def spin_operator_medium(n: int, s=0.5, bath: str = "collective") -> OperatorMedium:
+    """``n`` spins ``s`` in the full ``(2s+1)^n`` space: ``H0 = J_z + ns``, coupling ``j^+ + j^-``.
+
+    ``bath="collective"``: one bath through ``J^+ + J^- = 2 J_x`` (paper 001, Eq. 1);
+    ``"independent"``: one bath per spin through ``j_k^+ + j_k^-``. The brute-force reference of
+    :class:`SpinLadderMedium` (keep ``(2s+1)^n`` small: the map is ``d^2 x d^2``).
+    """
+    n = positive_int(n, "n")
+    s = spin_value(s)
+    if bath not in ("collective", "independent"):
+        raise ValueError(f"bath must be 'collective' or 'independent', got {bath!r}")
+    _, _, jz = collective_ops(n, s)
+    d = int(round(2 * s)) + 1
+    h0 = jz + n * s * jnp.eye(d**n)
+    jp, jm = spin_ladder(s)
+    local = jnp.stack([embed(jp + jm, k, (d,) * n) for k in range(n)])
+    return OperatorMedium(h0, local, collective=(bath == "collective"))
+
+
+def _ladder():
+    from ..ensembles import ladder, multiplicity
+
+    return ladder, multiplicity
+
+
+class SpinLadderState(eqx.Module):
+    """Block weights ``w`` (nJ,) and conditional populations ``p`` (nJ, D) on the m grid."""
+
+    w: jax.Array
+    p: jax.Array
+
+
+class SpinLadderMedium(eqx.Module):
+    """``n`` spins ``s``, ``H0 = J_z + ns``, in the collective basis (paper 001, Secs. III-IV).
+
+    ``bath="collective"``: blocks ``J = J0..ns`` (only ``J = ns`` when ``top_block_only``, exact for
+    an initial ground or fully inverted state, ``beta0 = +-inf``); ``"independent"``: one spin-s
+    ladder, energies multiplied by ``n``. The m grid of every block is ``m = Jmax, ..., -Jmax``
+    (index 0 = highest m, as ``jt.spin_ops``), padded outside ``|m| <= J``.
+    """
+
+    n: int = eqx.field(static=True)
+    s: float = eqx.field(static=True)
+    bath: str = eqx.field(static=True)
+    top_block_only: bool = eqx.field(static=True)
+    js_: tuple = eqx.field(static=True)
+    log_l_: tuple = eqx.field(static=True)
+
+    def __init__(self, n, s=0.5, bath: str = "collective", *, top_block_only: bool = False):
+        self.n = positive_int(n, "n")
+        self.s = spin_value(s)
+        if bath not in ("collective", "independent"):
+            raise ValueError(f"bath must be 'collective' or 'independent', got {bath!r}")
+        self.bath = bath
+        self.top_block_only = bool(top_block_only)
+        if bath == "independent":
+            js, log_l = np.array([self.s]), np.array([0.0])
+        elif top_block_only:
+            js, log_l = np.array([self.n * self.s]), np.array([0.0])
+        else:
+            _, mult = _ladder()
+            js, log_l = mult.multiplicities(self.n, self.s)
+        self.js_ = tuple(float(v) for v in js)
+        self.log_l_ = tuple(float(v) for v in log_l)
+
+    @property
+    def js(self) -> np.ndarray:
+        return np.asarray(self.js_)
+
+    @property
+    def log_l(self) -> np.ndarray:
+        return np.asarray(self.log_l_)
+
+    @property
+    def jmax(self) -> float:
+        return float(self.js[-1])
+
+    @property
+    def m_grid(self) -> np.ndarray:
+        return self.jmax - np.arange(int(round(2 * self.jmax)) + 1)
+
+    @property
+    def mask(self) -> np.ndarray:
+        return np.abs(self.m_grid)[None, :] <= self.js[:, None] + 1e-9
+
+    @property
+    def energy_factor(self) -> int:
+        return self.n if self.bath == "independent" else 1
+
+    def independent(self):
+        return SpinLadderMedium(self.n, self.s, "independent")
+
+    def _thermal(self, x):
+        lad, _ = _ladder()
+        return lad.ladder_populations(jnp.asarray(self.js)[:, None], x, jnp.asarray(self.m_grid))
+
+    def initial_state(self, omega, beta0):
+        """Thermal state at ``beta0`` of ``omega H0``: weights ``w_J = l_J Z_J(x0)/Z_s(x0)^n``."""
+        lad, _ = _ladder()
+        x0 = omega * jnp.asarray(beta0, dtype=jnp.result_type(float))
+        if self.bath == "independent" or self.top_block_only:
+            w = jnp.ones(1)
+        else:
+            logits = jnp.asarray(self.log_l) + lad.ladder_log_partition(jnp.asarray(self.js), x0)
+            w = jax.nn.softmax(logits)
+        return SpinLadderState(w=w, p=self._thermal(x0))
+
+    def generator(self, omega, bath: ThermalBath):
+        """Padded birth-death generators (nJ, D, D) acting on the population columns."""
+        m = jnp.asarray(self.m_grid)
+        j = jnp.asarray(self.js)[:, None]
+        mask = jnp.asarray(self.mask)
+        g_down, g_up = bath.rate(omega), bath.rate(-omega)
+        a = jnp.where(mask, (j + m) * (j - m + 1), 0.0)  # lowering m -> m-1 (index + 1)
+        b = jnp.where(mask, (j - m) * (j + m + 1), 0.0)  # raising m -> m+1 (index - 1)
+        down = g_down * a[:, :-1]  # from index i (m) to i+1 (m-1): nonzero only if m-1 in block
+        up = g_up * b[:, 1:]  # from index i+1 to i
+        gen = jax.vmap(lambda d_, u_: jnp.diag(d_, -1) + jnp.diag(u_, 1))(down, up)
+        out = jnp.sum(gen, axis=1)
+        return gen - jax.vmap(jnp.diag)(out)
+
+    def stroke_map(self, omega, bath, tau):
+        return jax.vmap(expm)(tau * self.generator(omega, bath))
+
+    def relax(self, omega, bath, state):
+        x = omega * bath.beta
+        return SpinLadderState(w=state.w, p=self._thermal(x))
+
+    def apply(self, m, state):
+        return SpinLadderState(w=state.w, p=jnp.einsum("jab,jb->ja", m, state.p))
+
+    def compose(self, m2, m1):
+        return jnp.einsum("jab,jbc->jac", m2, m1)
+
+    def fixed_point(self, t_map, state0):
+        """Per-block unique fixed point of the population map (weights kept: the memory)."""
+        mask = jnp.asarray(self.mask, dtype=t_map.dtype)
+        nlev = jnp.sum(mask, axis=1)
+        u = mask / jnp.sqrt(nlev)[:, None]
+        eye = jnp.eye(t_map.shape[-1], dtype=t_map.dtype)
+        pad = jax.vmap(jnp.diag)(1.0 - mask)
+        a = eye[None] - t_map + jnp.einsum("ja,jb->jab", u, u) + pad
+        rhs = mask / nlev[:, None]
+        return SpinLadderState(w=state0.w, p=jnp.linalg.solve(a, rhs[..., None])[..., 0])
+
+    def energy0(self, state):
+        m = jnp.asarray(self.m_grid)
+        block_e = jnp.sum(state.p * m[None, :], axis=1)
+        e = jnp.sum(state.w * block_e) + (self.s if self.bath == "independent" else self.n * self.s)
+        return self.energy_factor * e
+
+
+__all__ = [
+    "OperatorMedium",
+    "SpinLadderMedium",
+    "SpinLadderState",
+    "memory_fixed_point",
+    "spin_operator_medium",
+]
+

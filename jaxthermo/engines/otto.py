@@ -1,0 +1,303 @@
+"""Quantum Otto cycle: limit cycle by a linear solve, work, heats, efficiency, power, entropy.
+
+Four strokes on a working medium ``H(omega) = omega H0`` (paper 001, Sec. VIII A and App. G;
+paper 000, App. I):
+
+1. hot isochore: ``H_h = omega_h H0`` coupled to a bath at ``beta_hot`` for ``tau_hot`` (or until
+   stationary, ``tau_hot=None``); the state goes ``rho_A -> rho_1``;
+2. adiabat: ``H_h -> H_c = lambda H_h`` with the state frozen (a sudden quench of a commuting
+   family is exactly adiabatic: populations are kept);
+3. cold isochore at ``beta_cold`` for ``tau_cold``: ``rho_1 -> rho_2``;
+4. adiabat back to ``H_h``.
+
+Bookkeeping (signs of the core: heat INTO and work ON the medium are positive, paper 001 Eq. 47):
+``W = Tr rho_1 (H_c - H_h) + Tr rho_2 (H_h - H_c) = (1 - lambda) omega_h (E0_2 - E0_1)``,
+``Q_h = Tr H_h (rho_1 - rho_A)``, ``Q_c = Tr H_c (rho_2 - rho_1)``; on the limit cycle
+``rho_A = rho_2`` so ``W + Q_h + Q_c = 0`` and the efficiency is ``eta = -W/Q_h = 1 - lambda``
+for every stroke duration. The entropy produced per cycle is ``Sigma = -beta_h Q_h - beta_c Q_c
+>= 0`` (the medium's entropy returns to itself; paper 000, Eq. I.1). Power is
+``work / cycle_time`` with ``cycle_time = tau_hot + tau_cold`` (same sign as the work: an engine
+has ``power < 0``); it is 0 for infinite strokes.
+
+The limit cycle is the fixed point of the one-cycle map ``T = M_c M_h`` found by one linear solve
+(:func:`~jaxthermo.engines.media.memory_fixed_point`), never by running cycles. When the medium has
+conserved quantities (collective baths conserve the total-spin block weights, paper 001 Eq. 16)
+the fixed point keeps those of the state before the first cycle (thermal at ``beta0``): the engine
+remembers its initial state, and ``W_coh`` depends on ``beta0`` (paper 001, Eq. 49; spec case 18).
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._checks import _fail, _is_concrete, as_array
+from ..dynamics import ThermalBath
+from .media import OperatorMedium, SpinLadderMedium
+
+_REGIMES = (None, "engine", "refrigerator")
+
+
+class LimitCycle(eqx.Module):
+    """The periodic steady state of an :class:`OttoCycle` and its thermodynamics (per cycle).
+
+    ``state_start`` is the medium's state at the start of the hot stroke (end of the cold stroke),
+    ``state_hot`` at the end of the hot stroke (media representation; use
+    ``otto.medium.density(...)`` for an :class:`OperatorMedium`). Energies ``energy_start`` and
+    ``energy_hot`` are ``Tr[H_h rho]``.
+    """
+
+    work: jax.Array
+    heat_hot: jax.Array
+    heat_cold: jax.Array
+    efficiency: jax.Array
+    power: jax.Array
+    entropy_production: jax.Array
+    cycle_time: jax.Array
+    energy_start: jax.Array
+    energy_hot: jax.Array
+    carnot_efficiency: jax.Array
+    state_start: object
+    state_hot: object
+
+    @property
+    def is_engine(self):
+        """``W < 0`` and ``Q_h > 0``: work is extracted from heat taken from the hot bath."""
+        return (self.work < 0) & (self.heat_hot > 0)
+
+    @property
+    def is_refrigerator(self):
+        """``W > 0`` and ``Q_c > 0``: work is spent to extract heat from the cold bath."""
+        return (self.work > 0) & (self.heat_cold > 0)
+
+    def regime(self, tol: float = 1e-14) -> str:
+        """'engine', 'refrigerator', 'heater' (W > 0 dumped into both baths), 'accelerator'
+        (W > 0, heat flows hot -> cold) or 'idle' (|W| <= tol); needs concrete values."""
+        w, qh, qc = float(self.work), float(self.heat_hot), float(self.heat_cold)
+        if abs(w) <= tol:
+            return "idle"
+        if w < 0:
+            return "engine"
+        if qc > 0:
+            return "refrigerator"
+        if qh > 0:
+            return "accelerator"
+        return "heater"
+
+
+def _opt_time(t, name):
+    if t is None:
+        return None
+    if _is_concrete(t) and np.all(np.isinf(np.asarray(t))):
+        return None
+    t = as_array(t, name)
+    return _fail(t, ~(t > 0), f"{name} must be positive (or None for a stroke run to stationarity)")
+
+
+class OttoCycle(eqx.Module):
+    """A quantum Otto engine on a working medium ``H(omega) = omega H0``.
+
+    ``OttoCycle(medium, beta_hot, beta_cold, compression, *, bath="collective", beta0=inf, ...)``
+
+    ``medium``: a spin ensemble (any object with integer ``n``, spin ``s`` and ``omega``, e.g.
+    ``jt.ensembles.SpinEnsemble``; handled in the collective basis by
+    :class:`~jaxthermo.engines.media.SpinLadderMedium`), a Hamiltonian ``H0`` (then pass
+    ``coupling=``: an operator or a list of them; ``bath="collective"`` couples their sum to one
+    bath, ``"independent"`` gives each its own), or a medium object from
+    :mod:`jaxthermo.engines.media`. ``compression`` is ``lambda = omega_c/omega_h`` in ``(0, 1]``;
+    ``omega`` is ``omega_h`` (default: ``medium.omega`` or 1). Inverse temperatures may have any
+    sign (and be infinite). ``tau_hot``/``tau_cold``: stroke durations (``None``: run to the
+    stationary state). ``gamma`` (or ``gamma_hot``/``gamma_cold``) and ``spectrum`` set the
+    baths' rates (:class:`jaxthermo.ThermalBath`). ``beta0``/``rho0``: the state before the first
+    cycle (thermal at ``beta0`` of ``H_h`` by default ``beta0 = inf``, the ground state).
+    ``regime="engine"`` makes :meth:`limit_cycle` raise if the parameters do not give an engine
+    (``"refrigerator"`` likewise). Every float field may be traced (jit / vmap / grad).
+    """
+
+    medium: object
+    beta_hot: jax.Array
+    beta_cold: jax.Array
+    compression: jax.Array
+    omega: jax.Array
+    beta0: jax.Array
+    gamma_hot: jax.Array
+    gamma_cold: jax.Array
+    tau_hot: jax.Array | None
+    tau_cold: jax.Array | None
+    rho0: jax.Array | None
+    spectrum: str = eqx.field(static=True)
+    regime: str | None = eqx.field(static=True)
+
+    def __init__(self, medium, beta_hot, beta_cold, compression, *, bath: str = "collective",
+                 beta0=math.inf, omega=None, coupling=None, tau_hot=None, tau_cold=None,
+                 gamma=1.0, gamma_hot=None, gamma_cold=None, spectrum: str = "fermi", rho0=None,
+                 regime: str | None = None):
+        if bath not in ("collective", "independent"):
+            raise ValueError(f"bath must be 'collective' or 'independent', got {bath!r}")
+        if regime not in _REGIMES:
+            raise ValueError(f"regime must be one of {_REGIMES}, got {regime!r}")
+        beta0_c = _is_concrete(beta0) and bool(np.all(np.isinf(np.asarray(beta0))))
+        if isinstance(medium, (OperatorMedium, SpinLadderMedium)):
+            med = medium
+            if coupling is not None:
+                raise ValueError("coupling is given by the medium object; do not pass coupling=")
+        elif hasattr(medium, "n") and hasattr(medium, "s"):
+            med = SpinLadderMedium(int(medium.n), float(medium.s), bath,
+                                   top_block_only=beta0_c and rho0 is None)
+            if omega is None and hasattr(medium, "omega"):
+                omega = medium.omega
+        else:
+            h0 = jnp.asarray(medium)
+            if h0.ndim != 2:
+                raise TypeError(
+                    "medium must be a spin ensemble (with n, s), a Hamiltonian H0 (d, d) array or a "
+                    f"jaxthermo.engines.media medium, got {type(medium).__name__} "
+                    f"with shape {tuple(h0.shape)}"
+                )
+            if coupling is None:
+                raise ValueError("coupling is required when the medium is a Hamiltonian H0: pass "
+                                 "coupling=A (an operator) or a list of operators")
+            med = OperatorMedium(h0, coupling, collective=(bath == "collective"))
+        self.medium = med
+        self.beta_hot = as_array(beta_hot, "beta_hot")
+        self.beta_cold = as_array(beta_cold, "beta_cold")
+        lam = as_array(compression, "compression")
+        self.compression = _fail(
+            lam, ~((lam > 0) & (lam <= 1)),
+            "compression (lambda = omega_c / omega_h) must lie in (0, 1]",
+        )
+        om = as_array(1.0 if omega is None else omega, "omega")
+        self.omega = _fail(om, ~(om > 0), "omega (omega_h) must be positive")
+        self.beta0 = as_array(beta0, "beta0")
+        g = as_array(gamma, "gamma")
+        gh = g if gamma_hot is None else as_array(gamma_hot, "gamma_hot")
+        gc = g if gamma_cold is None else as_array(gamma_cold, "gamma_cold")
+        self.gamma_hot = _fail(gh, ~(gh > 0), "gamma_hot must be positive")
+        self.gamma_cold = _fail(gc, ~(gc > 0), "gamma_cold must be positive")
+        self.tau_hot = _opt_time(tau_hot, "tau_hot")
+        self.tau_cold = _opt_time(tau_cold, "tau_cold")
+        if rho0 is not None and not isinstance(med, OperatorMedium):
+            raise ValueError("rho0 is supported for a full-space (Hamiltonian) medium only; the "
+                             "collective ladder starts from the thermal state at beta0")
+        self.rho0 = None if rho0 is None else jnp.asarray(rho0)
+        self.spectrum = spectrum
+        self.regime = regime
+
+    # -- pieces ---------------------------------------------------------------------------
+    def baths(self):
+        return (ThermalBath(self.beta_hot, self.gamma_hot, self.spectrum),
+                ThermalBath(self.beta_cold, self.gamma_cold, self.spectrum))
+
+    def initial_state(self):
+        if self.rho0 is not None:
+            return self.medium.state_from_density(self.rho0)
+        return self.medium.initial_state(self.omega, self.beta0)
+
+    def _maps(self):
+        med = self.medium
+        bh, bc = self.baths()
+        wh, wc = self.omega, self.compression * self.omega
+        if self.tau_hot is None:
+            mh = med.relax_map(wh, bh) if isinstance(med, OperatorMedium) else None
+        else:
+            mh = med.stroke_map(wh, bh, self.tau_hot)
+        if self.tau_cold is None:
+            mc = med.relax_map(wc, bc) if isinstance(med, OperatorMedium) else None
+        else:
+            mc = med.stroke_map(wc, bc, self.tau_cold)
+        return mh, mc
+
+    def cycle_time(self):
+        if self.tau_hot is None or self.tau_cold is None:
+            return jnp.asarray(jnp.inf)
+        return self.tau_hot + self.tau_cold
+
+    def incoherent(self):
+        """The same cycle with independent baths (one per spin / coupling operator)."""
+        return eqx.tree_at(lambda o: o.medium, self, self.medium.independent())
+
+    # -- the limit cycle ------------------------------------------------------------------
+    def _limit_states(self):
+        med = self.medium
+        bh, bc = self.baths()
+        wh, wc = self.omega, self.compression * self.omega
+        s0 = self.initial_state()
+        mh, mc = self._maps()
+        if isinstance(med, SpinLadderMedium) and (mh is None or mc is None):
+            # an infinite stroke thermalises every block: the limit cycle follows at once
+            if mc is None:
+                start = med.relax(wc, bc, s0)
+                s1 = med.relax(wh, bh, start) if mh is None else med.apply(mh, start)
+            else:
+                s1 = med.relax(wh, bh, s0)
+                start = med.apply(mc, s1)
+            return start, s1
+        start = med.fixed_point(med.compose(mc, mh), s0)
+        return start, med.apply(mh, start)
+
+    def limit_cycle(self) -> LimitCycle:
+        """The periodic steady state (one linear solve) and its per-cycle thermodynamics."""
+        med = self.medium
+        start, s1 = self._limit_states()
+        wh, lam = self.omega, self.compression
+        e_a, e_1 = med.energy0(start), med.energy0(s1)
+        q_h = wh * (e_1 - e_a)
+        q_c = lam * wh * (e_a - e_1)
+        work = -(q_h + q_c)
+        eff = -work / q_h
+        t_cyc = self.cycle_time()
+        power = jnp.where(jnp.isfinite(t_cyc), work / jnp.where(jnp.isfinite(t_cyc), t_cyc, 1.0),
+                          0.0)
+        sigma = _xq(-self.beta_hot, q_h) + _xq(-self.beta_cold, q_c)
+        carnot = 1.0 - self.beta_hot / self.beta_cold
+        if self.regime == "engine":
+            bad = ~((work < 0) & (q_h > 0))
+            work = _fail(work, bad, _regime_msg("an engine (W < 0, Q_h > 0)", self, work))
+        elif self.regime == "refrigerator":
+            bad = ~((work > 0) & (q_c > 0))
+            work = _fail(work, bad, _regime_msg("a refrigerator (W > 0, Q_c > 0)", self, work))
+        return LimitCycle(
+            work=work, heat_hot=q_h, heat_cold=q_c, efficiency=eff, power=power,
+            entropy_production=sigma, cycle_time=t_cyc, energy_start=wh * e_a,
+            energy_hot=wh * e_1, carnot_efficiency=carnot, state_start=start, state_hot=s1,
+        )
+
+    def run(self, n_cycles: int):
+        """Works of the first ``n_cycles`` cycles from the initial state (propagator by
+        propagator; a brute-force check that the limit cycle is reached and of its memory)."""
+        med = self.medium
+        bh, bc = self.baths()
+        wh, wc = self.omega, self.compression * self.omega
+        mh, mc = self._maps()
+        s = self.initial_state()
+        works = []
+        for _ in range(int(n_cycles)):
+            s1 = med.relax(wh, bh, s) if mh is None else med.apply(mh, s)
+            s2 = med.relax(wc, bc, s1) if mc is None else med.apply(mc, s1)
+            works.append((1 - self.compression) * wh * (med.energy0(s2) - med.energy0(s1)))
+            s = s2
+        return jnp.stack(works)
+
+
+def _xq(beta, q):
+    """``beta * q`` with ``0 * inf = 0`` (a bath at zero temperature exchanging no heat)."""
+    return jnp.where(q == 0, 0.0, beta * q)
+
+
+def _regime_msg(what, otto, work):
+    msg = f"OttoCycle(regime=...): these parameters do not run {what}"
+    if _is_concrete(work) and _is_concrete(otto.beta_hot) and _is_concrete(otto.compression):
+        msg += (
+            f": W = {float(work):.6g}. With full thermalisation an Otto engine needs "
+            f"beta_hot < compression * beta_cold (here beta_hot = {float(otto.beta_hot):.6g}, "
+            f"compression * beta_cold = {float(otto.compression * otto.beta_cold):.6g}); "
+            "otherwise the cycle is a refrigerator or a heater"
+        )
+    return msg
+
+
+__all__ = ["LimitCycle", "OttoCycle"]
