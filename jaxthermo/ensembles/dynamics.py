@@ -1,0 +1,250 @@
+"""Collective dissipation block by block (paper 001, Eq. 1 and Appendix A, Eq. A1).
+
+The master equation ``d rho/dt = -i[H, rho] + G_down D[J-] rho + G_up D[J+] rho`` with
+``H = omega J_z`` conserves total spin, so it acts on each block ``H_J (x) C^{l_J}`` as the same
+equation on ``H_J`` (identity on the multiplicity space). Inside a block, with
+``a_m = (J+m)(J-m+1)`` and ``b_m = (J-m)(J+m+1)`` (Eq. A1 with Lamb shift S = 0):
+
+    d rho_{m,m'}/dt = [-i omega (m - m') - G_down (a_m + a_m')/2 - G_up (b_m + b_m')/2] rho_{m,m'}
+                      + G_down sqrt(b_m b_m') rho_{m+1,m'+1} + G_up sqrt(a_m a_m') rho_{m-1,m'-1}.
+
+Each band ``q = m - m'`` is therefore an independent tridiagonal chain; ``q = 0`` is the
+birth-death equation of the populations (the fast path). Rates: ``G_down = G(omega)``,
+``G_up = G(-omega)`` of the core's :class:`~jaxthermo.dynamics.ThermalBath` (fermi convention:
+``G_down = gamma / (1 + e^{-x_B})``, ``G_up = gamma e^{-x_B} / (1 + e^{-x_B})``; any sign of
+``x_B``, including +-inf; spec Sec. 1.3).
+
+Exact propagation (``method="exact"``, the default): ``e^{tA} v`` for every chain is evaluated by
+the trapezoidal rule on the parabolic contour ``zeta(u) = mu (1 + i u)^2`` of the inverse
+Laplace transform (Weideman & Trefethen, Math. Comp. 76, 1341 (2007)):
+``e^{tA} v = (1/2 pi i) int e^zeta (zeta - tA)^{-1} v d zeta``, one batched tridiagonal solve per
+node. The generator's spectrum lies on the negative real axis (it is similar to a symmetric
+negative semi-definite matrix at finite x_B; triangular with negative diagonal at x_B = +-inf),
+so 65 nodes give ~1e-13 absolute accuracy for any t >= 0 and any stiffness (rates ~ J^2 reach
+2.5e7 gamma at n = 10^4) in O(nodes * sum_J (2J+1)) work per time, differentiable in t, x_B, gamma
+and the initial state. ``method="diffrax"`` integrates the padded block equations with diffrax
+instead and accepts extra diagonal energies ``f(J, m)`` (any function of J_z and J^2).
+"""
+
+from __future__ import annotations
+
+import diffrax
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.lax.linalg import tridiagonal_solve
+
+from .state import BlockState
+
+__all__ = ["collective_rates", "expm_tridiag", "evolve_block_state", "ladder_coefficients",
+           "population_chain", "compact_layout"]
+
+NUM_NODES = 32  # nodes per half contour (65 in all)
+
+
+def collective_rates(omega, beta_bath, gamma=1.0):
+    """``(G_down, G_up) = (G(omega), G(-omega))`` of the core's fermi-convention ThermalBath."""
+    from ..dynamics import ThermalBath
+
+    bath = ThermalBath(beta_bath, gamma)
+    return bath.rate(omega), bath.rate(-omega)
+
+
+def _contour(num_nodes):
+    k = np.arange(-num_nodes, num_nodes + 1)
+    n_tot = 2 * num_nodes + 1
+    mu = np.pi / 12 * n_tot / 2
+    h = 3.0 / (n_tot / 2)
+    u = h * k
+    zeta = mu * (1 + 1j * u) ** 2
+    c = (h * mu / np.pi) * (1 + 1j * u) * np.exp(zeta)
+    return zeta, c
+
+
+def expm_tridiag(dl, d, du, x0, t, num_nodes: int = NUM_NODES):
+    """``e^{tA} x0`` for real tridiagonal ``A`` (sub ``dl``, diag ``d``, super ``du``; last axis).
+
+    ``dl[..., 0]`` and ``du[..., -1]`` are ignored. ``x0`` may be real or complex; leading axes
+    broadcast. Exact to ~1e-13 for generators with spectrum on the negative real axis.
+    """
+    zeta, c = _contour(num_nodes)
+    cdt = jnp.result_type(complex)
+    zeta = jnp.asarray(zeta, cdt)
+    c = jnp.asarray(c, cdt)
+    t = jnp.asarray(t, jnp.result_type(float))
+    shape = jnp.broadcast_shapes(dl.shape, d.shape, du.shape, x0.shape)
+    dl_ = jnp.broadcast_to(-t * dl, shape).astype(cdt)
+    du_ = jnp.broadcast_to(-t * du, shape).astype(cdt)
+    d_ = jnp.broadcast_to(-t * d, shape).astype(cdt)
+    b = jnp.broadcast_to(x0, shape).astype(cdt)
+
+    def one(carry, zc):
+        z, ck = zc
+        y = tridiagonal_solve(dl_, d_ + z, du_, b[..., None])[..., 0]
+        return carry + ck * y, None
+
+    out, _ = jax.lax.scan(one, jnp.zeros(shape, cdt), (zeta, c))
+    return out if jnp.iscomplexobj(x0) else jnp.real(out)
+
+
+def ladder_coefficients(j, m):
+    """``(a_m, b_m)`` on the padded grid (zero outside ``|m| <= J``); ``j`` broadcasts."""
+    j = jnp.asarray(j)
+    inside = jnp.abs(m) <= j + 1e-9
+    a = jnp.where(inside, (j + m) * (j - m + 1), 0.0)
+    b = jnp.where(inside, (j - m) * (j + m + 1), 0.0)
+    return a, b
+
+
+def population_chain(a, b, gdown, gup):
+    """Tridiagonal birth-death generator on the grid ``m = ns..-ns`` (index k <-> m = ns-k).
+
+    ``dP_m/dt = G_down (a_{m+1} P_{m+1} - a_m P_m) + G_up (b_{m-1} P_{m-1} - b_m P_m)``.
+    Row k couples to k-1 (m+1) with ``G_down a_{m+1}`` and to k+1 (m-1) with ``G_up b_{m-1}``.
+    """
+    d = -(gdown * a + gup * b)
+    dl = gdown * jnp.roll(a, 1, axis=-1)
+    du = gup * jnp.roll(b, -1, axis=-1)
+    return dl, d, du
+
+
+def compact_layout(j_values, dim_pad):
+    """Static gather indices of the unpadded populations: ``(block, k)`` for every ``|m| <= J``."""
+    j = np.asarray(j_values)
+    ns = (dim_pad - 1) / 2
+    blk, kk = [], []
+    for b, jj in enumerate(j):
+        k0 = int(round(ns - jj))
+        blk.append(np.full(int(round(2 * jj)) + 1, b))
+        kk.append(np.arange(k0, k0 + int(round(2 * jj)) + 1))
+    return np.concatenate(blk), np.concatenate(kk)
+
+
+def _evolve_populations(state: BlockState, ts, gdown, gup, num_nodes):
+    """Fast path: one concatenated chain (zero coupling between blocks), no padding waste."""
+    blk, kk = compact_layout(np.asarray(state.j), state.dim_pad)
+    jc = jnp.asarray(state.j)[blk]
+    mc = state.m[kk]
+    a, b = ladder_coefficients(jc, mc)
+    dl, d, du = population_chain(a, b, gdown, gup)
+    first = np.r_[True, blk[1:] != blk[:-1]]
+    last = np.r_[blk[1:] != blk[:-1], True]
+    dl = jnp.where(first, 0.0, dl)
+    du = jnp.where(last, 0.0, du)
+    p0 = state.populations()[blk, kk]
+
+    def at_t(t):
+        pc = expm_tridiag(dl, d, du, p0, t, num_nodes)
+        return jnp.zeros_like(state.blocks).at[blk, kk].set(pc)
+
+    return jax.vmap(at_t)(ts)
+
+
+def _band_indices(dim_pad):
+    k = np.arange(dim_pad)[None, :]
+    q = np.arange(dim_pad)[:, None]
+    kp = k + q
+    valid = kp < dim_pad
+    return q, np.where(valid, kp, 0), valid
+
+
+def _evolve_matrices(state: BlockState, ts, gdown, gup, omega, num_nodes):
+    """Full block path: bands q = m - m' >= 0 as chains (the rest by Hermiticity)."""
+    dim = state.dim_pad
+    q, kp, valid = _band_indices(dim)
+    m = state.m
+    j = state.j[:, None, None]
+    mk = jnp.broadcast_to(m[None, :], (dim, dim))  # m of row k, per band
+    mkp = jnp.where(valid, m[kp], 10.0 * dim)  # m' (outside every block when invalid)
+    a1, b1 = ladder_coefficients(j, mk[None])
+    a2, b2 = ladder_coefficients(j, mkp[None])
+    inside = (jnp.abs(mk)[None] <= j + 1e-9) & (jnp.abs(mkp)[None] <= j + 1e-9)
+    d = jnp.where(inside, -0.5 * gdown * (a1 + a2) - 0.5 * gup * (b1 + b2), 0.0)
+    # row k gets G_down sqrt(b_m b_m') from k-1 and G_up sqrt(a_m a_m') from k+1 (same band)
+    cdn = gdown * jnp.sqrt(b1 * b2)
+    cup = gup * jnp.sqrt(a1 * a2)
+    dl, du = cdn, cup  # already indexed by the receiving row k
+    rho = state.blocks
+    x0 = jnp.where(valid[None], rho[:, np.arange(dim)[None, :], kp], 0.0)  # (nb, band, k)
+    phase_q = jnp.asarray(q[:, 0], jnp.result_type(float))
+
+    def at_t(t):
+        xb = expm_tridiag(dl, d, du, x0, t, num_nodes)
+        xb = xb * jnp.exp(-1j * omega * phase_q * t)[None, :, None]
+        # rebuild: rho[k, k+q] = X[q, k]; lower triangle by Hermiticity
+        kk = np.arange(dim)
+        qq = kk[None, :] - kk[:, None]  # q = k' - k
+        up = xb[:, np.clip(qq, 0, None), np.broadcast_to(kk[:, None], (dim, dim))]
+        low = jnp.conj(xb[:, np.clip(-qq, 0, None), np.broadcast_to(kk[None, :], (dim, dim))])
+        return jnp.where(qq[None] >= 0, up, low)
+
+    return jax.vmap(at_t)(ts)
+
+
+def _evolve_diffrax(state: BlockState, ts, gdown, gup, omega, extra_energies, solver, rtol, atol,
+                    max_steps):
+    dim = state.dim_pad
+    m = state.m
+    a, b = ladder_coefficients(state.j[:, None], m[None, :])
+    sb, sa = jnp.sqrt(b), jnp.sqrt(a)
+    energies = omega * m[None, :] + (0.0 if extra_energies is None else extra_energies)
+    energies = jnp.broadcast_to(energies, a.shape)
+    rho0 = state.matrices()
+
+    def rhs(t, y, args):
+        r = y[0] + 1j * y[1]
+        ham = -1j * (energies[:, :, None] - energies[:, None, :]) * r
+        decay = -0.5 * gdown * (a[:, :, None] + a[:, None, :]) * r \
+            - 0.5 * gup * (b[:, :, None] + b[:, None, :]) * r
+        # rho_{m+1,m'+1} sits at (k-1, k'-1); rho_{m-1,m'-1} at (k+1, k'+1)
+        shifted_dn = jnp.pad(r, ((0, 0), (1, 0), (1, 0)))[:, :dim, :dim]
+        shifted_up = jnp.pad(r, ((0, 0), (0, 1), (0, 1)))[:, 1:, 1:]
+        gain = gdown * sb[:, :, None] * sb[:, None, :] * shifted_dn \
+            + gup * sa[:, :, None] * sa[:, None, :] * shifted_up
+        out = ham + decay + gain
+        return jnp.stack([jnp.real(out), jnp.imag(out)])
+
+    y0 = jnp.stack([jnp.real(rho0), jnp.imag(rho0)])
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(rhs), solver or diffrax.Tsit5(), ts[0], ts[-1], None, y0,
+        saveat=diffrax.SaveAt(ts=ts),
+        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+        max_steps=max_steps,
+    )
+    return sol.ys[:, 0] + 1j * sol.ys[:, 1]
+
+
+def evolve_block_state(state: BlockState, ts, gdown, gup, omega, *, method="exact",
+                       num_nodes: int = NUM_NODES, extra_energies=None, solver=None,
+                       rtol=1e-10, atol=1e-12, max_steps=1_000_000) -> BlockState:
+    """Evolve a block state to the times ``ts`` (from ``t = 0`` for ``method="exact"``; from
+    ``ts[0]`` for ``"diffrax"``). Returns a :class:`BlockState` with a leading time axis.
+
+    Diagonal states use the population fast path; states with coherences inside blocks use the
+    band-chain path. Block weights ``w_J`` and the multiplicity state are conserved.
+    """
+    ts = jnp.atleast_1d(jnp.asarray(ts, jnp.result_type(float)))
+    if ts.ndim != 1:
+        raise ValueError(f"ts must be a 1-D array of times, got shape {tuple(ts.shape)}")
+    if method == "exact":
+        if extra_energies is not None:
+            raise ValueError("extra_energies needs method='diffrax' (the exact path takes "
+                             "H = omega J_z)")
+        if state.diagonal:
+            blocks = _evolve_populations(state, ts, gdown, gup, num_nodes)
+        else:
+            blocks = _evolve_matrices(state, ts, gdown, gup, omega, num_nodes)
+        diagonal = state.diagonal
+    elif method == "diffrax":
+        blocks = _evolve_diffrax(state, ts, gdown, gup, omega, extra_energies, solver, rtol,
+                                 atol, max_steps)
+        diagonal = False
+    else:
+        raise ValueError(f"method must be 'exact' or 'diffrax', got {method!r}")
+    nt = ts.shape[0]
+
+    def rep(x):
+        return jnp.broadcast_to(x, (nt, *x.shape))
+
+    return BlockState(rep(state.j), rep(state.log_mult), rep(state.w), blocks,
+                      rep(state.mult_entropy), diagonal=diagonal)
