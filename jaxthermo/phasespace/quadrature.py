@@ -74,17 +74,19 @@ class SphereGrid(eqx.Module):
     def for_accuracy(cls, j, tol: float = 1e-10) -> SphereGrid:
         """A grid for spin ``j`` aimed at absolute error ``tol`` in S_Q and Pi of full-rank states.
 
-        Empirical rule ``n = 2 log10(1/tol) + 8 (2J) + 4`` nodes per angle (rounded up to even),
-        calibrated on the spec's convergence table (J = 1/2: 1e-10 at n = 16, 2e-14 at n = 24) and
-        its observation that Q narrows like ``1/sqrt(J)``. It is a starting point, not a guarantee:
-        states with zeros of Q (pure states) converge only algebraically. Check with
-        :func:`jaxthermo.phasespace.wehrl_convergence`.
+        Empirical a-priori rule ``n = 3 log10(1/tol) + 4 (2J) + 4`` nodes per angle (even),
+        calibrated on single spins J = 1/2..5 in states ``w |Omega><Omega| + (1-w) 1/d`` with
+        w <= 0.9, for both S_Q and the production rate Pi (our convergence runs; the spec's table
+        for the paper's Fig. 3 state needs only n = 16 for 1e-10). It is not a guarantee: the
+        error grows with the purity of the state, and states with zeros of Q (pure states)
+        converge only algebraically. For a given state use
+        :func:`jaxthermo.phasespace.grid_for_tolerance`, which refines until two grids agree.
         """
         j = spin_value(j, "j")
         tol = float(tol)
         if not (0 < tol < 1):
             raise ValueError(f"tol must lie in (0, 1), got {tol!r}")
-        n = int(math.ceil(2 * math.log10(1 / tol) + 8 * (2 * j) + 4))
+        n = int(math.ceil(3 * math.log10(1 / tol) + 4 * (2 * j) + 4))
         n += n % 2
         return cls(n, n)
 

@@ -123,3 +123,31 @@ def wehrl_convergence(rho, js, grid, fine_grid=None, **kwargs) -> WehrlEstimate:
     s_c = wehrl_entropy(rho, js, grids, **kwargs)
     s_f = wehrl_entropy(rho, js, fine, **kwargs)
     return WehrlEstimate(value=s_f, error=jnp.abs(s_f - s_c), coarse=s_c)
+
+
+def grid_for_tolerance(rho, js, tol: float = 1e-10, *, n_start: int | None = None,
+                       max_n: int = 512, quantity=None):
+    """Refine a SphereGrid (x1.5 per angle) until two successive grids agree to ``tol``.
+
+    ``quantity(rho, js, grid) -> scalar`` defaults to :func:`wehrl_entropy`; pass e.g.
+    ``lambda r, js, g: wehrl_production(r, js, channel, g)[0]`` to converge the production rate.
+    Returns ``(grid, WehrlEstimate)`` with the finer grid of the agreeing pair. Eager (Python loop
+    over grid sizes; not for use under ``jit``). Raises ``RuntimeError`` if ``max_n`` is reached.
+    """
+    tol = float(tol)
+    if not tol > 0:
+        raise ValueError(f"tol must be positive, got {tol!r}")
+    quantity = wehrl_entropy if quantity is None else quantity
+    jlist = js if isinstance(js, (list, tuple)) else (js,)
+    n = int(n_start) if n_start is not None else int(4 * max(spin_value(j, "js") for j in jlist) + 8)
+    grid = SphereGrid(n)
+    prev = quantity(rho, js, grid)
+    while True:
+        finer = _finer(grid)
+        if finer.n_theta > max_n:
+            raise RuntimeError(f"grid_for_tolerance: no agreement to tol={tol:g} up to {max_n} nodes")
+        val = quantity(rho, js, finer)
+        err = jnp.abs(val - prev)
+        if float(err) < tol:
+            return finer, WehrlEstimate(value=val, error=err, coarse=prev)
+        grid, prev = finer, val
