@@ -44,8 +44,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import hermitian, positive_int, spin_value
-from ..dynamics import ThermalBath, lindbladian, thermal_jump_ops
+from .._checks import positive_int, spin_value
+from ..dynamics import ThermalBath, eigenoperators, lindbladian
 from ..quantum import collective_ops, embed, spin_ladder
 from ..quantum.linalg import expm, unvec, vec
 from ..quantum.states import boltzmann_weights
@@ -73,19 +73,37 @@ def memory_fixed_point(gen, v0, tol=NULL_TOL):
     return jnp.linalg.solve(gen + mm, mm @ v0)
 
 
+def _concrete_hermitian(a, name):
+    """Structural operators (H0, couplings) are checked in numpy: they must be concrete."""
+    if isinstance(a, jax.core.Tracer):
+        raise TypeError(f"{name} must be a concrete array (it fixes the structure of the medium); "
+                        "vary the frequency omega or the baths under jit/grad instead")
+    a = np.asarray(a)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {a.shape}")
+    if np.max(np.abs(a - a.conj().T)) > 1e-8 * max(1.0, float(np.max(np.abs(a)))):
+        raise ValueError(f"{name} must be Hermitian (max |A - A^dag| exceeds 1e-08 x scale)")
+    return a
+
+
 class OperatorMedium(eqx.Module):
     """A full-space medium ``H(omega) = omega H0`` with bath coupling operators.
 
     ``couplings`` (k, d, d): Hermitian coupling operators. ``collective=True``: one bath couples to
-    their sum; ``False``: each has its own, uncorrelated bath at the same temperature.
+    their sum; ``False``: each has its own, uncorrelated bath at the same temperature. The
+    eigenoperators ``A(w)`` of each channel (core :func:`~jaxthermo.dynamics.eigenoperators`) are
+    computed once here, so ``omega`` and the baths may be traced: the jump operators are
+    ``sqrt(G(omega w)) A(w)`` as in :func:`~jaxthermo.dynamics.thermal_jump_ops`.
     """
 
     h0: jax.Array
     couplings: jax.Array
+    eig_ops: jax.Array
+    freqs: tuple = eqx.field(static=True)
     collective: bool = eqx.field(static=True)
 
     def __init__(self, H0, couplings, collective: bool = False):
-        h0 = np.asarray(hermitian(H0, "H0"))
+        h0 = _concrete_hermitian(H0, "H0")
         c = np.asarray(couplings)
         if c.ndim == 2:
             c = c[None]
@@ -95,10 +113,18 @@ class OperatorMedium(eqx.Module):
                 f"shape {tuple(c.shape)}"
             )
         for i in range(c.shape[0]):
-            hermitian(c[i], f"coupling[{i}]")
+            _concrete_hermitian(c[i], f"coupling[{i}]")
         self.h0 = jnp.asarray(h0, dtype=jnp.result_type(complex))
         self.couplings = jnp.asarray(c, dtype=jnp.result_type(complex))
         self.collective = bool(collective)
+        chans = [np.sum(c, axis=0)] if self.collective else list(c)
+        freqs, ops = [], []
+        for a in chans:
+            f, o = eigenoperators(h0, a)
+            freqs.extend(float(v) for v in f)
+            ops.append(jnp.asarray(o, dtype=jnp.result_type(complex)))
+        self.freqs = tuple(freqs)
+        self.eig_ops = jnp.concatenate(ops, axis=0)
 
     @property
     def dim(self) -> int:
@@ -111,11 +137,9 @@ class OperatorMedium(eqx.Module):
         return OperatorMedium(self.h0, self.couplings, collective=True)
 
     def jump_ops(self, omega, bath: ThermalBath):
-        h0 = np.asarray(self.h0)
-        chans = [np.sum(np.asarray(self.couplings), axis=0)] if self.collective else list(
-            np.asarray(self.couplings))
-        ops = [thermal_jump_ops(h0, a, bath, energy_scale=omega) for a in chans]
-        return jnp.concatenate(ops, axis=0)
+        """``sqrt(G(omega w)) A(w)`` for every channel and Bohr frequency ``w`` of ``H0``."""
+        rates = bath.rate(omega * jnp.asarray(self.freqs))
+        return jnp.sqrt(rates)[:, None, None] * self.eig_ops
 
     def generator(self, omega, bath: ThermalBath):
         return lindbladian(omega * self.h0, self.jump_ops(omega, bath))

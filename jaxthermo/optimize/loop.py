@@ -151,7 +151,8 @@ def minimize(
         jittable.
     params : initial physical parameters (a pytree of float arrays; must lie in the domains of
         ``constraints``, else ``ValueError`` naming the leaf).
-    optimizer : any ``optax.GradientTransformation``.
+    optimizer : any ``optax.GradientTransformation`` (``optax.lbfgs()`` works too: the loss value,
+        gradient and ``value_fn`` are passed to its update).
     steps : number of gradient steps (static).
     constraints : pytree of :class:`Transform` (``None`` leaves = unconstrained), or a dict of
         Transforms naming some keys of dict ``params``, or a single Transform for every leaf.
@@ -163,6 +164,8 @@ def minimize(
     if steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps}")
     optimizer = optax.adam(1e-2) if optimizer is None else optimizer
+    # value/grad/value_fn are passed to every update, so line-search methods (optax.lbfgs) work
+    optimizer = optax.with_extra_args_support(optimizer)
     params = jax.tree_util.tree_map(
         lambda x: jnp.asarray(x, dtype=jnp.result_type(float))
         if not jnp.issubdtype(jnp.asarray(x).dtype, jnp.inexact) else jnp.asarray(x), params
@@ -190,7 +193,8 @@ def minimize(
             u, state, bad = carry
             val, g = vg(u)
             ok = _all_finite(g) & jnp.isfinite(val) & (bad < 0)
-            updates, new_state = optimizer.update(g, state, u)
+            updates, new_state = optimizer.update(g, state, u, value=val, grad=g,
+                                                  value_fn=objective)
             new_u = optax.apply_updates(u, updates)
             bad = jnp.where((bad < 0) & ~ok, i, bad)
             gn = optax.global_norm(g)
