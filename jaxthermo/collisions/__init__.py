@@ -27,6 +27,7 @@ from .continuum import (
 )
 from .ledger import Ledger
 from .model import CollisionModel, CollisionResult
+from .papers import structured_example1, structured_example2, weakly_coherent_qubit
 from .steady import channel_fixed_point
 
 __all__ = [
@@ -43,6 +44,9 @@ __all__ = [
     "continuum_steady_state",
     "energy_coherence",
     "energy_dephase",
+    "structured_example1",
+    "structured_example2",
     "structured_pair_hamiltonian",
     "structured_pair_transition",
+    "weakly_coherent_qubit",
 ]
