@@ -37,7 +37,8 @@ from .wehrl import (
 
 __all__ = [
     "AmplitudeDamping", "Dephasing", "PlaneGrid", "SphereGrid", "WehrlEstimate", "WehrlTrajectory",
-    "coherent_amplitudes", "coherent_state", "glauber_amplitudes", "grid_for_tolerance", "husimi_q", "husimi_q_mode",
+    "coherent_amplitudes", "coherent_state", "glauber_amplitudes", "grid_for_tolerance", "husimi_q",
+    "husimi_q_mode",
     "lieb_minimum", "normalisation", "thermal_wehrl_entropy", "von_neumann_production",
     "wehrl_convergence", "wehrl_entropy", "wehrl_entropy_mode", "wehrl_production", "wehrl_rate",
     "wehrl_trajectory",

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 
 from .._checks import nonnegative
-from ..dynamics.evolve import mesolve
+from ..dynamics.evolve import evolve_exact, mesolve
 from ..dynamics.lindblad import dissipator
 from ..quantum.linalg import embed, safe_log, tensor, xlogx
 from ..quantum.operators import spin_ladder, spin_ops
@@ -39,6 +39,7 @@ from ..quantum.states import gibbs_state
 from ..thermo.coherence import l1_coherence, relative_entropy_of_coherence
 from ..thermo.entropy import relative_entropy
 from .husimi import check_rho, factors, integrate, map_states, parse_js
+from .quadrature import as_grids
 
 _FIELDS = {"q": (0, 0, 0), "ta": (0, 1, 0), "pa": (0, 2, 0), "tb": (0, 0, 1), "pb": (0, 0, 2)}
 
@@ -173,6 +174,12 @@ def wehrl_production(rho, js, channel, grid, *, chunk_nodes=None, batch_size=Non
     channel = _channel(channel)
     js, fa, fb = factors(js, grid, None)
     rho = check_rho(rho, fa, fb)
+    return _production_core(rho, js, channel, as_grids(grid, len(js)), chunk_nodes, batch_size)
+
+
+@eqx.filter_jit
+def _production_core(rho, js, channel, grids, chunk_nodes, batch_size):
+    _, fa, fb = factors(js, grids, None)
 
     def one(r):
         return integrate((r,), fa, fb, _FIELDS, lambda f, g: channel.densities(f, g, js),
@@ -186,6 +193,12 @@ def wehrl_rate(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None):
     channel = _channel(channel)
     js, fa, fb = factors(js, grid, None)
     rho = check_rho(rho, fa, fb)
+    return _rate_core(rho, js, channel, as_grids(grid, len(js)), chunk_nodes, batch_size)
+
+
+@eqx.filter_jit
+def _rate_core(rho, js, channel, grids, chunk_nodes, batch_size):
+    _, fa, fb = factors(js, grids, None)
     ops = channel.jump_ops(js)
     fields = {"q": (0, 0, 0), "dq": (1, 0, 0)}
 
@@ -231,10 +244,18 @@ class WehrlTrajectory(eqx.Module):
 
 
 def trajectory_quantities(states, js, channel, grid, *, chunk_nodes=None, vn=True):
-    """S_Q, Pi, Phi, direct dS_Q/dt (one pass over the grid per state), Pi_vN and coherences."""
+    """S_Q, Pi, Phi, direct dS_Q/dt (one pass over the grid per state) and Pi_vN, for (T, d, d)."""
     channel = _channel(channel)
     js, fa, fb = factors(js, grid, None)
     states = check_rho(states, fa, fb)
+    out = _trajectory_core(states, js, channel, as_grids(grid, len(js)), chunk_nodes)
+    vn_p = von_neumann_production(states, js, channel) if vn else jnp.full(out["pi"].shape, jnp.nan)
+    return out, vn_p
+
+
+@eqx.filter_jit
+def _trajectory_core(states, js, channel, grids, chunk_nodes):
+    _, fa, fb = factors(js, grids, None)
     ops = channel.jump_ops(js)
     fields = dict(_FIELDS, dq=(1, 0, 0))
 
@@ -245,27 +266,33 @@ def trajectory_quantities(states, js, channel, grid, *, chunk_nodes=None, vn=Tru
     def one(r):
         return integrate((r, dissipator(ops, r)), fa, fb, fields, dens, chunk_nodes=chunk_nodes)
 
-    out = map_states(one, states)
-    vn_p = von_neumann_production(states, js, channel) if vn else jnp.full(out["pi"].shape, jnp.nan)
-    return out, vn_p
+    return map_states(one, states)
 
 
 def wehrl_trajectory(rho0, ts, js, channel, grid, *, H=None, chunk_nodes=None, vn=True,
-                     **mesolve_kwargs) -> WehrlTrajectory:
+                     exact=False, **mesolve_kwargs) -> WehrlTrajectory:
     """Evolve ``rho0`` with ``jt.mesolve`` under the channel and evaluate Pi(t), Phi(t), ... .
 
     ``H`` defaults to zero (the paper's interaction picture: z-fields do not change S_Q, Pi, Phi).
-    ``vn=False`` skips Pi_vN (needed at ``nbar = 0``). Extra keywords go to ``mesolve``.
+    ``vn=False`` skips Pi_vN (needed at ``nbar = 0``). ``exact=True`` propagates with the core's
+    ``evolve_exact`` (expm of the Lindbladian, from t = 0; small d only) instead of ``mesolve``.
+    Extra keywords go to ``mesolve``. Coherences (l1, relative entropy) are in the computational
+    basis (the J_z product basis, the paper's).
     """
     channel = _channel(channel)
     jsp = parse_js(js)
     ops = channel.jump_ops(jsp)
     d = ops.shape[-1]
     h = jnp.zeros((d, d), dtype=ops.dtype) if H is None else H
-    res = mesolve(h, rho0, ts, ops, **mesolve_kwargs)
-    out, vn_p = trajectory_quantities(res.states, jsp, channel, grid, chunk_nodes=chunk_nodes, vn=vn)
+    if exact:
+        ts = jnp.asarray(ts)
+        states = evolve_exact(h, rho0, ts, ops)
+    else:
+        res = mesolve(h, rho0, ts, ops, **mesolve_kwargs)
+        ts, states = res.ts, res.states
+    out, vn_p = trajectory_quantities(states, jsp, channel, grid, chunk_nodes=chunk_nodes, vn=vn)
     return WehrlTrajectory(
-        ts=res.ts, states=res.states, wehrl=out["s"], production=out["pi"], flux=out["phi"],
-        rate=out["rate"], vn_production=vn_p, l1=l1_coherence(res.states),
-        rel_coherence=jax.vmap(relative_entropy_of_coherence)(res.states),
+        ts=ts, states=states, wehrl=out["s"], production=out["pi"], flux=out["phi"],
+        rate=out["rate"], vn_production=vn_p, l1=l1_coherence(states),
+        rel_coherence=jax.vmap(relative_entropy_of_coherence)(states),
     )

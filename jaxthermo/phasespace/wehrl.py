@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
@@ -86,8 +87,14 @@ def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
         return wehrl_entropy_mode(rho, grid)
     if js is None:
         raise ValueError("js: spin sizes are required with a SphereGrid")
-    _, fa, fb = factors(js, grid, None)
+    js, fa, fb = factors(js, grid, None)
     rho = check_rho(rho, fa, fb)
+    return _entropy_core(rho, js, as_grids(grid, len(js)), chunk_nodes, batch_size)
+
+
+@eqx.filter_jit
+def _entropy_core(rho, js, grids, chunk_nodes, batch_size):
+    _, fa, fb = factors(js, grids, None)
 
     def one(r):
         fields = {"q": (0, 0, 0)}
