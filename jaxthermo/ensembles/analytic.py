@@ -22,6 +22,8 @@ Energies use the paper's ground-state reference ``E = hbar omega (Tr J_z rho + n
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -35,11 +37,15 @@ __all__ = [
 ]
 
 
+_jit_ns = functools.partial(jax.jit, static_argnums=(0, 1))
+
+
 def _blocks(n, s):
     j, log_l = multiplicities(n, s)
     return jnp.asarray(j), jnp.asarray(log_l)
 
 
+@_jit_ns
 def log_block_weights(n, s, x0):
     """``(J, ln w_J(x0))``: log block weights of the thermal state at ``x0`` (normalised)."""
     j, log_l = _blocks(n, s)
@@ -55,33 +61,39 @@ def _steady_parts(n, s, x0, xb):
     return j, w, lw, log_l, clip_beta(xb)
 
 
+@_jit_ns
 def energy_steady(n, s, x0, xb):
     """``E_inf(x0, x_B) = sum_J w_J(x0) e_J(x_B) + ns`` (Eq. 18), units of hbar omega."""
     j, w, _, _, xb = _steady_parts(n, s, x0, xb)
     return jnp.sum(w * ladder_energy(j, xb)) + n * s
 
 
+@_jit_ns
 def entropy_steady(n, s, x0, xb):
     """``S[rho_inf] = sum_J w_J [S_J(x_B) - ln p_J(x0)]`` (Eqs. 32-35), nats."""
     j, w, lw, log_l, xb = _steady_parts(n, s, x0, xb)
     return jnp.sum(w * (ladder_entropy(j, xb) + log_l - lw))
 
 
+@_jit_ns
 def energy_thermal(n, s, x):
     """``E_th(x) = n (e_s(x) + s)`` (Eq. 26)."""
     return n * (ladder_energy(s, x) + s)
 
 
+@_jit_ns
 def entropy_thermal(n, s, x):
     """``S_th(x) = n S_s(x)`` (Eq. 36)."""
     return n * ladder_entropy(s, x)
 
 
+@_jit_ns
 def energy_plus(n, s, x):
     """``E_+(x) = e_ns(x) + ns``: steady energy from ``x0 = +-inf`` (Eq. 25)."""
     return ladder_energy(n * s, x) + n * s
 
 
+@_jit_ns
 def entropy_plus(n, s, x):
     """``S_+(x) = S_ns(x)`` (Eq. 40)."""
     return ladder_entropy(n * s, x)
@@ -93,30 +105,35 @@ def _delta(n, s, x0, e1, s1, xb):
     return de, ds
 
 
+@_jit_ns
 def free_energy_change_steady(n, s, x0, xb):
     """``Delta F_inf = F[rho_inf] - F[rho_th(x0)]`` with ``F = E - S / x_B`` (Eq. 44), hbar omega."""
     de, ds = _delta(n, s, x0, energy_steady(n, s, x0, xb), entropy_steady(n, s, x0, xb), xb)
     return de - ds / xb
 
 
+@_jit_ns
 def free_energy_change_thermal(n, s, x0, xb):
     """``Delta F_th = F[rho_th(x_B)] - F[rho_th(x0)]``."""
     de, ds = _delta(n, s, x0, energy_thermal(n, s, xb), entropy_thermal(n, s, xb), xb)
     return de - ds / xb
 
 
+@_jit_ns
 def entropy_production_steady(n, s, x0, xb):
     """``Sigma_inf = Delta S - x_B Delta E = -x_B Delta F_inf`` (Sec. VII), nats."""
     de, ds = _delta(n, s, x0, energy_steady(n, s, x0, xb), entropy_steady(n, s, x0, xb), xb)
     return ds - clip_beta(xb) * de
 
 
+@_jit_ns
 def entropy_production_thermal(n, s, x0, xb):
     """``Sigma_th = Delta S - x_B Delta E`` for independent dissipation."""
     de, ds = _delta(n, s, x0, energy_thermal(n, s, xb), entropy_thermal(n, s, xb), xb)
     return ds - clip_beta(xb) * de
 
 
+@_jit_ns
 def otto_work(n, s, x0, xh, xc, lam):
     """``(W_coh, W_inc)`` per cycle of the Otto engine (Eqs. 49, 50); ``W < 0``: work extracted.
 
@@ -129,6 +146,7 @@ def otto_work(n, s, x0, xh, xc, lam):
     return wcoh, winc
 
 
+@functools.partial(jax.jit, static_argnames=("n", "s", "iters"))
 def beta_l(n, s, x_lo=1e-6, x_hi=50.0, iters=200):
     """Positive root of ``Var_ns(x) = n Var_s(x)`` (Appendix G, Eq. G4) by bisection.
 

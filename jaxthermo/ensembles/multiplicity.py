@@ -43,6 +43,8 @@ def block_j_values(n, s) -> np.ndarray:
     """The total-spin values ``J = J0, ..., ns`` (ascending, float) of ``n`` spins ``s``."""
     n, s, two_s = _n2s(n, s)
     two_ns = n * two_s
+    if n == 1:
+        return np.array([s])  # a single spin is one block; for n >= 2 every J0..ns occurs
     j0 = 0.5 * (two_ns % 2)  # spec erratum X1
     return np.arange(j0, two_ns / 2 + 0.25, 1.0)
 
