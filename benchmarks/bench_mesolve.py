@@ -109,16 +109,17 @@ def main(argv=None):
         d = h.shape[0]
         reps = args.repeats or (3 if d >= 256 else 7)
         results = {}
-        for name, runner in [
-            ("jaxthermo_dia", lambda: run_jaxthermo(h, ops, rho0, ts, "dia")),
-            ("jaxthermo_dense", lambda: run_jaxthermo(h, ops, rho0, ts, "dense")),
-            ("dynamiqs_dia", lambda: run_dynamiqs(h, ops, rho0, ts, "dia")),
-            ("dynamiqs_dense", lambda: run_dynamiqs(h, ops, rho0, ts, "dense")),
-            ("qutip", lambda: run_qutip(h, ops, rho0, ts)),
-        ]:
+        runners = [
+            ("jaxthermo_dia", run_jaxthermo, ("dia",)),
+            ("jaxthermo_dense", run_jaxthermo, ("dense",)),
+            ("dynamiqs_dia", run_dynamiqs, ("dia",)),
+            ("dynamiqs_dense", run_dynamiqs, ("dense",)),
+            ("qutip", run_qutip, ()),
+        ]
+        for name, runner, extra in runners:
             if name.endswith("dense") and d >= 1024 and args.quick:
                 continue
-            results[name] = runner()
+            results[name] = runner(h, ops, rho0, ts, *extra)
         ref = results["jaxthermo_dia"][0]
         diffs = {k: float(np.max(np.abs(v[0] - ref))) for k, v in results.items()}
         for k, v in diffs.items():
