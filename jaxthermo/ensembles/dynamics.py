@@ -29,6 +29,7 @@ instead and accepts extra diagonal energies ``f(J, m)`` (any function of J_z and
 from __future__ import annotations
 
 import diffrax
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -120,9 +121,15 @@ def compact_layout(j_values, dim_pad):
     return np.concatenate(blk), np.concatenate(kk)
 
 
+def _static_j(state: BlockState):
+    """Block J values from the shapes alone (J ascending, consecutive, top block J = ns)."""
+    nb, dim = state.blocks.shape[0], state.dim_pad
+    return (dim - 1) / 2 - np.arange(nb)[::-1]
+
+
 def _evolve_populations(state: BlockState, ts, gdown, gup, num_nodes):
     """Fast path: one concatenated chain (zero coupling between blocks), no padding waste."""
-    blk, kk = compact_layout(np.asarray(state.j), state.dim_pad)
+    blk, kk = compact_layout(_static_j(state), state.dim_pad)
     jc = jnp.asarray(state.j)[blk]
     mc = state.m[kk]
     a, b = ladder_coefficients(jc, mc)
@@ -214,6 +221,7 @@ def _evolve_diffrax(state: BlockState, ts, gdown, gup, omega, extra_energies, so
     return sol.ys[:, 0] + 1j * sol.ys[:, 1]
 
 
+@eqx.filter_jit
 def evolve_block_state(state: BlockState, ts, gdown, gup, omega, *, method="exact",
                        num_nodes: int = NUM_NODES, extra_energies=None, solver=None,
                        rtol=1e-10, atol=1e-12, max_steps=1_000_000) -> BlockState:

@@ -95,10 +95,10 @@ def local_state(state: BlockState, n, s):
         # p_up = <J_z + n/2>/n and p_down = <n/2 - J_z>/n as sums of non-negative terms
         up = jnp.sum(state.w * jnp.sum(pops * (m + half), -1)) / n
         down = jnp.sum(state.w * jnp.sum(pops * (half - m), -1)) / n
-        a = jnp.where(state.mask, (state.j[:, None] + m) * (state.j[:, None] - m + 1), 0.0)
-        # Tr[J- rho] = sum_m sqrt(a_m) rho_{m, m-1}: row k+1 (m-1), column k (m)
-        sub = jnp.diagonal(mat, offset=-1, axis1=-2, axis2=-1)  # rho[k+1, k]
-        jminus = jnp.sum(state.w * jnp.sum(jnp.sqrt(a[:, :-1]) * sub, -1))
+        b = jnp.where(state.mask, (state.j[:, None] - m) * (state.j[:, None] + m + 1), 0.0)
+        # Tr[J- rho] = sum_m sqrt(b_m) rho_{m+1, m}: row k-1 (m+1), column k (m)
+        sup = jnp.diagonal(mat, offset=1, axis1=-2, axis2=-1)  # rho[k-1, k] for k = 1..D-1
+        jminus = jnp.sum(state.w * jnp.sum(jnp.sqrt(b[:, 1:]) * sup, -1))
         return jnp.array([[up, jminus / n], [jnp.conj(jminus) / n, down]], dtype=cdt)
     if not state.diagonal:
         raise NotImplementedError(

@@ -28,16 +28,19 @@ __all__ = ["apparent_beta_x", "block_entropy", "jz_mean", "jz2_mean", "ladder_tr
            "log_partition_product", "state_entropy"]
 
 
+@jax.jit
 def jz_mean(state: BlockState):
     """``Tr[J_z rho]``."""
     return jnp.sum(state.w * jnp.sum(state.populations() * state.m, axis=-1))
 
 
+@jax.jit
 def jz2_mean(state: BlockState):
     """``Tr[J_z^2 rho]``."""
     return jnp.sum(state.w * jnp.sum(state.populations() * state.m**2, axis=-1))
 
 
+@jax.jit
 def block_entropy(state: BlockState):
     """``(nb,)`` von Neumann entropies ``S(rho_J)`` of the normalised blocks."""
     if state.diagonal:
@@ -46,6 +49,7 @@ def block_entropy(state: BlockState):
     return jax.vmap(_vn_entropy)(state.blocks)
 
 
+@jax.jit
 def state_entropy(state: BlockState):
     """Von Neumann entropy of the full state (nats), counting multiplicities."""
     w = state.w
@@ -53,6 +57,7 @@ def state_entropy(state: BlockState):
     return shannon + jnp.sum(w * (block_entropy(state) + state.mult_entropy))
 
 
+@jax.jit
 def ladder_traces(state: BlockState):
     """``(Tr[J+J- rho], Tr[J-J+ rho])``."""
     j = state.j[:, None]
@@ -63,6 +68,7 @@ def ladder_traces(state: BlockState):
     return jnp.sum(state.w * jnp.sum(p * a, -1)), jnp.sum(state.w * jnp.sum(p * b, -1))
 
 
+@jax.jit
 def apparent_beta_x(state: BlockState):
     """``x_app = ln(Tr[J-J+ rho] / Tr[J+J- rho])`` (Eq. H2: ``T_app = hbar omega / x_app``).
 

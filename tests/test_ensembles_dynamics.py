@@ -1,0 +1,203 @@
+"""Block dynamics of jaxthermo.ensembles against brute force in the full (2s+1)^n space.
+
+The reference is the core's ``collective_ops`` + ``mesolve`` with the explicit jump operators
+``sqrt(G_down) J-`` and ``sqrt(G_up) J+`` (spec seed-001, Sec. 1.3), G from ThermalBath.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxthermo import (
+    ThermalBath,
+    collective_ops,
+    dephase,
+    entropy,
+    gibbs_state,
+    lindbladian,
+    mesolve,
+    spin_ops,
+    tensor,
+)
+from jaxthermo.dynamics.steady import kernel_dimension
+from jaxthermo.ensembles import BlockState, SpinEnsemble, multiplicities_exact
+from jaxthermo.ensembles.fullspace import from_full, to_full
+
+INF = float("inf")
+
+
+def _full_problem(n, s, xb, gamma=1.0):
+    jx, jy, jz = collective_ops(n, s)
+    jp, jm = jx + 1j * jy, jx - 1j * jy
+    bath = ThermalBath(xb, gamma)
+    gd, gu = bath.rate(1.0), bath.rate(-1.0)
+    return jz, [jnp.sqrt(gd) * jm, jnp.sqrt(gu) * jp], jp, jm
+
+
+def _mesolve(n, s, xb, rho0, ts):
+    h, ops, _, _ = _full_problem(n, s, xb)
+    return mesolve(h, rho0, ts, ops, rtol=1e-11, atol=1e-13).states
+
+
+def _random_block_state(key, ens):
+    """A block state with random coherences inside every block (sigma_J = 1/l_J)."""
+    nb, dim = ens.num_blocks, ens.dim_pad
+    rng = np.random.default_rng(key)
+    a = rng.normal(size=(nb, dim, dim)) + 1j * rng.normal(size=(nb, dim, dim))
+    mask = np.abs(np.asarray(ens.m_grid))[None, :] <= np.asarray(ens.j_values)[:, None] + 1e-9
+    a = np.where(mask[:, :, None] & mask[:, None, :], a, 0.0)
+    rho = a @ np.conj(np.swapaxes(a, -1, -2))
+    rho = rho / np.trace(rho, axis1=-2, axis2=-1)[:, None, None]
+    w = rng.uniform(size=nb) + 0.1
+    return BlockState(ens.j_values, ens.log_mult, jnp.asarray(w / w.sum()), jnp.asarray(rho),
+                      ens.log_mult, diagonal=False)
+
+
+CASES = [(2, 0.5, 2.0, 0.5), (4, 0.5, -1.0, -0.7), (2, 1.0, 2.0, -0.5), (2, 1.5, 1.0, 0.5),
+         pytest.param(3, 0.5, 2.0, -1.0, marks=pytest.mark.slow),
+         pytest.param(5, 0.5, 0.3, 2.0, marks=pytest.mark.slow),
+         pytest.param(6, 0.5, 1.5, 1.0, marks=pytest.mark.slow),
+         pytest.param(3, 1.0, 0.5, 1.0, marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("n,s,x0,xb", CASES)
+def test_thermal_initial_state_vs_full_space(n, s, x0, xb):
+    ens = SpinEnsemble(n, s)
+    ts = jnp.array([0.0, 0.1, 0.7, 3.0])
+    traj = ens.evolve(ens.thermal_state(x0), ts, xb)
+    h, *_ = _full_problem(n, s, xb)
+    full = _mesolve(n, s, xb, gibbs_state(h, x0), ts)
+    for i in range(len(ts)):
+        st = traj.at(i)
+        rf = to_full(st, n, s)
+        assert float(jnp.max(jnp.abs(rf - full[i]))) < 1e-8
+        assert float(ens.energy(st)) == pytest.approx(float(jnp.real(jnp.trace(h @ full[i]))),
+                                                      abs=1e-8)
+        assert float(ens.entropy(st)) == pytest.approx(float(entropy(full[i])), abs=1e-8)
+
+
+@pytest.mark.parametrize("n,s,xb", [(3, 0.5, 0.8), (2, 1.0, -1.2),
+                                    pytest.param(3, 0.5, -1.2, marks=pytest.mark.slow),
+                                    pytest.param(2, 1.5, -0.6, marks=pytest.mark.slow)])
+def test_coherent_block_states_vs_full_space(n, s, xb):
+    ens = SpinEnsemble(n, s)
+    st0 = _random_block_state(n + int(10 * s), ens)
+    ts = jnp.array([0.0, 0.2, 1.5])
+    rho0 = to_full(st0, n, s)
+    assert float(jnp.abs(jnp.trace(rho0) - 1)) < 1e-12
+    full = _mesolve(n, s, xb, rho0, ts)
+    traj = ens.evolve(st0, ts, xb)
+    traj_dfx = ens.evolve(st0, ts, xb, method="diffrax") if n == 3 else traj
+    for i in range(len(ts)):
+        assert float(jnp.max(jnp.abs(to_full(traj.at(i), n, s) - full[i]))) < 1e-8
+        assert float(jnp.max(jnp.abs(to_full(traj_dfx.at(i), n, s) - full[i]))) < 1e-7
+        assert float(ens.entropy(traj.at(i))) == pytest.approx(float(entropy(full[i])), abs=1e-8)
+    # from_full recovers the block content
+    back = from_full(full[-1], n, s)
+    assert float(jnp.max(jnp.abs(back.blocks - traj.at(2).blocks))) < 1e-8
+    # the local state (s = 1/2) with coherences equals the partial trace
+    if s == 0.5:
+        from jaxthermo import ptrace
+        loc = ptrace(full[-1], (2,) * n, [0])
+        assert float(jnp.max(jnp.abs(loc - ens.local_state(traj.at(2))))) < 1e-8
+
+
+def test_spin_coherent_state():
+    """A product of identical single-spin pure states lives in J = ns (l = 1)."""
+    n, s, xb = 4, 0.5, 0.9
+    ens = SpinEnsemble(n, s)
+    psi1 = jnp.array([np.cos(0.4), np.exp(0.7j) * np.sin(0.4)])
+    psi = tensor(*[psi1[:, None]] * n)[:, 0]
+    rho0 = jnp.outer(psi, jnp.conj(psi))
+    st0 = from_full(rho0, n, s)
+    assert float(st0.w[-1]) == pytest.approx(1.0, abs=1e-12)
+    ts = jnp.array([0.0, 0.3, 2.0])
+    full = _mesolve(n, s, xb, rho0, ts)
+    traj = ens.evolve(st0, ts, xb)
+    for i in range(3):
+        assert float(jnp.max(jnp.abs(to_full(traj.at(i), n, s) - full[i]))) < 1e-8
+
+
+def test_finite_time_energy_spec_values():  # spec checks 8, 9, 10
+    ens = SpinEnsemble(3, 0.5)
+    ts = jnp.array([0.1, 0.3, 1.0, 3.0])
+    e = jax.vmap(lambda st: ens.energy(st, "ground"))(ens.evolve(ens.thermal_state(2.0), ts, -0.5))
+    np.testing.assert_allclose(e, [0.503737694909614, 0.765809244507855, 1.39151762077543,
+                                   1.91641133588480], atol=1e-8)
+    ens = SpinEnsemble(100, 0.5)
+    ts = jnp.array([0.0, 0.001, 0.01, 0.1, 1.0])
+    traj = ens.evolve(ens.thermal_state(2.0), ts, 1.0)
+    e = jax.vmap(lambda st: ens.energy(st, "ground"))(traj)
+    np.testing.assert_allclose(e, [11.9202922022118, 11.9350009662475, 12.0461989465534,
+                                   12.3321781164741, 12.3457512663311], atol=1e-7)
+    assert float(ens.steady_energy(2.0, 1.0, "ground")) == pytest.approx(12.3457512663314,
+                                                                         abs=1e-9)
+    ens = SpinEnsemble(4, 4.5)
+    ts = jnp.array([0.0, 0.01, 0.1, 1.0])
+    for st0 in (ens.thermal_state(2.0), ens.thermal_state(2.0).to_matrices()):
+        e = jax.vmap(lambda st: ens.energy(st, "ground"))(ens.evolve(st0, ts, 1.0))
+        np.testing.assert_allclose(e, [0.626070488552518, 0.689066063160607, 0.964115136684052,
+                                       1.05152945186470], atol=1e-7)
+
+
+@pytest.mark.parametrize("xb", [0.5, -0.7, INF, -INF])
+def test_long_time_limit_is_steady_state(xb):
+    ens = SpinEnsemble(5, 1.0)
+    st0 = _random_block_state(3, ens)
+    late = ens.evolve(st0, jnp.array([60.0]), xb).at(0)
+    ss = ens.steady_state(rho0=st0, beta_bath=xb)
+    assert float(jnp.max(jnp.abs(late.blocks - ss.matrices()))) < 1e-9
+    assert float(ens.entropy(late)) == pytest.approx(float(ens.entropy(ss)), abs=1e-8)
+    np.testing.assert_allclose(late.w, st0.w)  # block weights are conserved
+
+
+def test_independent_dissipation_vs_full_space():
+    n, s, xb = 2, 1.0, 0.6
+    ens = SpinEnsemble(n, s)
+    jx, jy, jz = spin_ops(s)
+    jp, jm = jx + 1j * jy, jx - 1j * jy
+    bath = ThermalBath(xb, 1.0)
+    gd, gu = bath.rate(1.0), bath.rate(-1.0)
+    loc0 = gibbs_state(jz, 2.5)
+    ts = jnp.array([0.0, 0.4, 2.0])
+    loc = ens.independent_evolve(loc0, ts, xb)
+    ref = mesolve(jz, loc0, ts, [jnp.sqrt(gd) * jm, jnp.sqrt(gu) * jp], rtol=1e-11,
+                  atol=1e-13).states
+    assert float(jnp.max(jnp.abs(loc - ref))) < 1e-9
+    # in the full space: sum_k over local jump ops, product initial state
+    eye = jnp.eye(3)
+    ops = []
+    for op in (jnp.sqrt(gd) * jm, jnp.sqrt(gu) * jp):
+        ops += [tensor(op, eye), tensor(eye, op)]
+    hfull = collective_ops(n, s)[2]
+    full = mesolve(hfull, tensor(loc0, loc0), ts, ops, rtol=1e-11, atol=1e-13).states
+    for i in range(3):
+        assert float(jnp.max(jnp.abs(full[i] - tensor(loc[i], loc[i])))) < 1e-9
+    # its steady state is the thermal state at the bath temperature
+    late = ens.independent_evolve(loc0, jnp.array([80.0]), xb)[0]
+    assert float(jnp.max(jnp.abs(late - ens.local_thermal_state(xb)))) < 1e-10
+
+
+@pytest.mark.parametrize("n,s,xb,expected", [
+    (2, 0.5, 0.7, 2), (3, 0.5, 0.7, 5), (2, 1.0, -0.4, 3), (2, 0.5, INF, 4), (3, 0.5, INF, 9)])
+def test_kernel_dimension(n, s, xb, expected):  # spec check 6 (interaction picture, H = 0)
+    h, ops, _, _ = _full_problem(n, s, xb)
+    h = jnp.zeros_like(h)
+    _, l = multiplicities_exact(n, s)
+    assert kernel_dimension(lindbladian(h, ops)) == expected
+    if xb != INF:
+        assert expected == sum(x * x for x in l)
+    else:
+        assert expected == sum(l) ** 2
+
+
+@pytest.mark.parametrize("n,s,xb,expected", [
+    (2, 0.5, 1.0, 1.31055009013), (3, 0.5, 1.0, 1.59190706685), (2, 1.0, 1.0, 1.41750603955),
+    (2, 0.5, -1.0, -1.31055009013)])
+def test_dephased_apparent_temperature(n, s, xb, expected):  # spec check 24, erratum X6
+    ens = SpinEnsemble(n, s)
+    rf = dephase(to_full(ens.steady_state(INF, xb), n, s))  # product (local) basis
+    _, _, jp, jm = _full_problem(n, s, xb)
+    ratio = jnp.real(jnp.trace(jm @ jp @ rf)) / jnp.real(jnp.trace(jp @ jm @ rf))
+    assert float(jnp.log(ratio)) == pytest.approx(expected, abs=1e-10)
