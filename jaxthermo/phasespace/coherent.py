@@ -80,11 +80,10 @@ def coherent_state(j, theta, phi):
     return coherent_amplitudes(j, theta, phi)
 
 
-def coherent_on_grid(j, grid):
-    """Amplitudes and their angle derivatives on a :class:`SphereGrid`.
+def radial_on_grid(j, grid):
+    """Real theta parts ``u_m(theta)`` and ``du_m/dtheta`` on the grid's theta nodes, (n_theta, d).
 
-    Returns ``(z, z_theta, z_phi)``, each of shape ``(n_theta * n_phi, 2J+1)`` (theta-major),
-    with ``z_theta = d z / d theta`` and ``z_phi = d z / d phi = -i m z``.
+    ``<J,m|theta,phi> = u_m(theta) e^{-i m phi}``.
     """
     n = _dim(j) - 1
     c, s = _half_angle(x=grid.x)  # (nt,)
@@ -99,10 +98,20 @@ def coherent_on_grid(j, grid):
     am1 = np.maximum(a - 1, 0)
     bm1 = np.maximum(b - 1, 0)
     d_radial = 0.5 * sb * (b * cp[:, a + 1] * sp[:, bm1] - a * cp[:, am1] * sp[:, b + 1])
+    return radial, d_radial
+
+
+def coherent_on_grid(j, grid):
+    """Amplitudes and their angle derivatives on a :class:`SphereGrid`.
+
+    Returns ``(z, z_theta, z_phi)``, each of shape ``(n_theta * n_phi, 2J+1)`` (theta-major),
+    with ``z_theta = d z / d theta`` and ``z_phi = d z / d phi = -i m z``.
+    """
+    radial, d_radial = radial_on_grid(j, grid)
     m = jnp.asarray(_m_values(j))
     phase = jnp.exp(-1j * grid.phi[:, None] * m)  # (np, d)
     z = radial[:, None, :] * phase[None, :, :]
     z_t = d_radial[:, None, :] * phase[None, :, :]
     z_p = -1j * m * z
-    shape = (grid.n_theta * grid.n_phi, n + 1)
+    shape = (grid.n_theta * grid.n_phi, radial.shape[-1])
     return z.reshape(shape), z_t.reshape(shape), z_p.reshape(shape)

@@ -10,12 +10,16 @@ How it is computed (no Python loop over grid points). With the rank-one kernels
 ``P[g, m, m'] = conj(z_m(g)) z_m'(g)`` of the coherent amplitudes on each sphere,
 
     X[g_a, n, n'] = sum_{m m'} P_a[g_a, m, m'] rho[(m n), (m' n')]        (cost G_a d_a^2 d_b^2)
-    Q[g_a, g_b]   = Re sum_{n n'} X[g_a, n, n'] P_b[g_b, n, n']            (one real GEMM)
+    Q[g_a, g_b]   = Re sum_{n n'} X[g_a, n, n'] P_b[g_b, n, n'].
 
-The second step is a real matrix product of ``(G_a, 2 d_b^2)`` by ``(2 d_b^2, G_b)`` (real and
-imaginary parts stacked). Angle derivatives ``Q_theta``, ``Q_phi`` of either spin use the same
-contraction with the derivative kernels ``conj(dz) z + conj(z) dz``. A single spin is the same
-code with a trivial second factor (d = 1, one node of weight 1).
+For the second (dominant) step we use ``z_n = u_n(theta) e^{-i m_n phi}``: with ``k = n' - n``,
+``Q = c_0 + 2 Re sum_{k>0} c_k e^{i k phi}`` where ``c_k[g_a, theta] = sum_n X[g_a, n, n+k]
+u_n u_{n+k}`` (X is Hermitian in (n, n'), so ``c_{-k} = conj(c_k)``). That is ``d_b`` small
+products for the ``c_k`` (cost ``G_a n_theta d_b^2 / 2``) and one real GEMM
+``(G_a n_theta, 2 d_b) x (2 d_b, n_phi)``: O(G_a G_b d_b) instead of O(G_a G_b d_b^2).
+Angle derivatives ``Q_theta``, ``Q_phi`` of spin a use the derivative kernels
+``conj(dz) z + conj(z) dz``; of spin b, ``d(u_n u_n')/dtheta`` and ``i k`` on the harmonics.
+A single spin is the same code with a trivial second factor (d = 1, one node of weight 1).
 
 Reductions over the 4-D product grid (entropy, production) are done in chunks of spin-a nodes with
 ``lax.map``, so memory is ``O(chunk * G_b)`` rather than ``O(G_a * G_b)``.
@@ -28,20 +32,29 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .._checks import density_matrix, spin_value
-from .coherent import coherent_on_grid
+from .coherent import coherent_on_grid, radial_on_grid
 from .quadrature import as_grids, normalisation
 
 DEFAULT_CHUNK_NODES = 1 << 22  # product-grid nodes per chunk in reductions
 
 
 class SpinFactor(NamedTuple):
-    """One sphere's data: kernels (3, G, d, d) = (P, P_theta, P_phi), weights (G,), cos/sin theta."""
+    """One sphere's data.
+
+    amps (3, G, d): z, dz/dtheta, dz/dphi and m (d,) (spin a, stage 1); radial (2, n_theta, d, d): real
+    ``u_n u_n'`` and its theta derivative; fourier (2, 2d, n_phi): real harmonic bases for the
+    value and the phi derivative (spin b, stage 2); weights (G,), x and s = cos/sin theta (G,).
+    """
 
     j: float
     d: int
-    kernels: jnp.ndarray
+    amps: jnp.ndarray
+    m: jnp.ndarray
+    radial: jnp.ndarray
+    fourier: jnp.ndarray
     weights: jnp.ndarray
     x: jnp.ndarray
     s: jnp.ndarray
@@ -58,17 +71,29 @@ def parse_js(js) -> tuple:
     return (spin_value(js, "js"),)
 
 
+def _fourier_bases(d: int, phi):
+    k = jnp.arange(d, dtype=phi.dtype)
+    a = jnp.where(k == 0, 1.0, 2.0)[:, None]
+    kp = k[:, None] * phi[None, :]
+    cos, sin = jnp.cos(kp), jnp.sin(kp)
+    value = jnp.concatenate([a * cos, -a * sin], axis=0)
+    dphi = jnp.concatenate([-a * k[:, None] * sin, -a * k[:, None] * cos], axis=0)
+    return jnp.stack([value, dphi])
+
+
 def spin_factor(j, grid) -> SpinFactor:
     z, zt, zp = coherent_on_grid(j, grid)
-    cz = jnp.conj(z)
-    p = cz[:, :, None] * z[:, None, :]
-    pt = jnp.conj(zt)[:, :, None] * z[:, None, :] + cz[:, :, None] * zt[:, None, :]
-    pp = jnp.conj(zp)[:, :, None] * z[:, None, :] + cz[:, :, None] * zp[:, None, :]
+    u, du = radial_on_grid(j, grid)
+    uu = u[:, :, None] * u[:, None, :]
+    duu = du[:, :, None] * u[:, None, :] + u[:, :, None] * du[:, None, :]
     x = jnp.repeat(grid.x, grid.n_phi)
     return SpinFactor(
         j=j,
         d=z.shape[-1],
-        kernels=jnp.stack([p, pt, pp]),
+        amps=jnp.stack([z, zt, zp]),
+        m=jnp.asarray(j - np.arange(z.shape[-1]), dtype=jnp.result_type(float)),
+        radial=jnp.stack([uu, duu]),
+        fourier=_fourier_bases(z.shape[-1], grid.phi),
         weights=grid.weights.reshape(-1),
         x=x,
         s=jnp.sqrt(1 - x**2),
@@ -79,8 +104,11 @@ def spin_factor(j, grid) -> SpinFactor:
 
 def trivial_factor(dtype) -> SpinFactor:
     one = jnp.ones((1,), dtype=jnp.result_type(float))
-    k = jnp.stack([jnp.ones((1, 1, 1)), jnp.zeros((1, 1, 1)), jnp.zeros((1, 1, 1))]).astype(dtype)
-    return SpinFactor(j=0.0, d=1, kernels=k, weights=one, x=0 * one, s=one, c=1.0, shape=())
+    k = jnp.stack([jnp.ones((1, 1)), jnp.zeros((1, 1)), jnp.zeros((1, 1))]).astype(dtype)
+    rad = jnp.stack([jnp.ones((1, 1, 1)), jnp.zeros((1, 1, 1))]).astype(one.dtype)
+    four = jnp.stack([jnp.array([[1.0], [0.0]]), jnp.zeros((2, 1))]).astype(one.dtype)
+    return SpinFactor(j=0.0, d=1, amps=k, m=0 * one, radial=rad, fourier=four, weights=one, x=0 * one,
+                      s=one, c=1.0, shape=())
 
 
 def factors(js, grid, dtype):
@@ -89,7 +117,7 @@ def factors(js, grid, dtype):
     grids = as_grids(grid, len(js))
     fs = [spin_factor(j, g) for j, g in zip(js, grids, strict=True)]
     if len(fs) == 1:
-        fs.append(trivial_factor(fs[0].kernels.dtype))
+        fs.append(trivial_factor(fs[0].amps.dtype))
     return js, fs[0], fs[1]
 
 
@@ -107,19 +135,46 @@ def check_rho(rho, fa: SpinFactor, fb: SpinFactor, name: str = "rho"):
     return rho.astype(jnp.result_type(complex))
 
 
-def stage1(rho, kernels_a, da: int, db: int):
-    """``X[..., f, g_a, n, n'] = sum_{m m'} Pa_f[g_a, m, m'] rho[(m n),(m' n')]``."""
+def stage1(rho, fa: SpinFactor, f_a: int, db: int):
+    """``X[..., g_a, n, n'] = sum_{m m'} P_a[g_a, m, m'] rho[(m n),(m' n')]`` for field ``f_a``.
+
+    ``P_a = conj(z) z^T`` (f_a = 0), its theta derivative (1) or phi derivative (2), contracted
+    one amplitude at a time (the (G, d, d) kernels are never formed).
+    """
+    da = fa.d
     rho4 = rho.reshape(rho.shape[:-2] + (da, db, da, db))
-    return jnp.einsum("fgmk,...mnkl->...fgnl", kernels_a, rho4)
+    z = fa.amps[0]
+
+    def e(u, v, r4):
+        return jnp.einsum("gm,...mnkl,gk->...gnl", jnp.conj(u), r4, v,
+                          precision=jax.lax.Precision.HIGHEST)
+
+    if f_a == 0:
+        return e(z, z, rho4)
+    if f_a == 1:
+        zt = fa.amps[1]
+        return e(zt, z, rho4) + e(z, zt, rho4)
+    dm = 1j * (fa.m[:, None] - fa.m[None, :])  # d/dphi conj(z_m) z_k = i (m - k) conj(z_m) z_k
+    return e(z, z, rho4 * dm[:, None, :, None])
 
 
-def stage2(x, kb):
-    """``Re sum_{n n'} x[..., g_a, n, n'] kb[g_b, n, n']`` as one real GEMM -> (..., G_a, G_b)."""
-    ga = x.shape[-3]
-    db2 = kb.shape[-1] * kb.shape[-2]
-    xr = jnp.concatenate([jnp.real(x), -jnp.imag(x)], axis=-1).reshape(x.shape[:-3] + (ga, 2 * db2))
-    kr = jnp.concatenate([jnp.real(kb), jnp.imag(kb)], axis=-1).reshape(kb.shape[0], 2 * db2)
-    return jnp.matmul(xr, kr.T, precision=jax.lax.Precision.HIGHEST)
+def stage2(x, fb: SpinFactor, f_b: int = 0):
+    """``Re sum_{n n'} x[..., g_a, n, n'] P_b[g_b, n, n']`` (or a b-derivative) -> (..., G_a, G_b).
+
+    ``f_b`` = 0 value, 1 d/dtheta_b, 2 d/dphi_b. Harmonic form (module docstring).
+    """
+    rad = fb.radial[1 if f_b == 1 else 0]  # (nt, d, d), real symmetric
+    basis = fb.fourier[1 if f_b == 2 else 0]  # (2d, np)
+    hp = jax.lax.Precision.HIGHEST
+    cs_re, cs_im = [], []
+    for k in range(fb.d):
+        xk = jnp.diagonal(x, offset=k, axis1=-2, axis2=-1)  # (..., G_a, d-k)
+        rk = jnp.diagonal(rad, offset=k, axis1=-2, axis2=-1)  # (nt, d-k)
+        cs_re.append(jnp.matmul(jnp.real(xk), rk.T, precision=hp))
+        cs_im.append(jnp.matmul(jnp.imag(xk), rk.T, precision=hp))
+    c = jnp.stack(cs_re + cs_im, axis=-1)  # (..., G_a, nt, 2d)
+    q = jnp.matmul(c, basis, precision=hp)  # (..., G_a, nt, np)
+    return q.reshape(q.shape[:-2] + (q.shape[-2] * q.shape[-1],))
 
 
 def husimi_q(rho, js, grid):
@@ -138,8 +193,8 @@ def husimi_q(rho, js, grid):
     """
     js, fa, fb = factors(js, grid, None)
     rho = check_rho(rho, fa, fb)
-    x = stage1(rho, fa.kernels[:1], fa.d, fb.d)[..., 0, :, :, :]
-    q = stage2(x, fb.kernels[0])
+    x = stage1(rho, fa, 0, fb.d)
+    q = stage2(x, fb, 0)
     return q.reshape(rho.shape[:-2] + fa.shape + fb.shape)
 
 
@@ -163,7 +218,7 @@ def integrate(rhos, fa: SpinFactor, fb: SpinFactor, fields, integrand, *, chunk_
     ``xb, sb`` of shape (1, G_b)); it returns a pytree of pointwise arrays, each integrated.
     """
     needed = sorted({(r, f) for r, f, _ in fields.values()})
-    xs = {key: stage1(rhos[key[0]], fa.kernels[key[1]][None], fa.d, fb.d)[0] for key in needed}
+    xs = {key: stage1(rhos[key[0]], fa, key[1], fb.d) for key in needed}
     ga, gb = fa.weights.shape[0], fb.weights.shape[0]
     rows = _chunk_rows(ga, gb, chunk_nodes)
     nch = ga // rows
@@ -182,7 +237,7 @@ def integrate(rhos, fa: SpinFactor, fb: SpinFactor, fields, integrand, *, chunk_
     def one_chunk(args):
         xch, wa, xa, sa = args
         fvals = {
-            name: stage2(xch[f"{r}_{f_a}"], fb.kernels[f_b]) for name, (r, f_a, f_b) in fields.items()
+            name: stage2(xch[f"{r}_{f_a}"], fb, f_b) for name, (r, f_a, f_b) in fields.items()
         }
         g = {"xa": xa[:, None], "sa": sa[:, None], **geom_b}
         vals = integrand(fvals, g)
