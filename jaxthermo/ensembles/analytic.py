@@ -27,7 +27,13 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .ladder import clip_beta, ladder_energy, ladder_entropy, ladder_log_partition, ladder_variance
+from .ladder import (
+    clip_beta,
+    ladder_entropy,
+    ladder_excitations,
+    ladder_log_partition,
+    ladder_variance,
+)
 from .multiplicity import multiplicities
 
 __all__ = [
@@ -65,7 +71,8 @@ def _steady_parts(n, s, x0, xb):
 def energy_steady(n, s, x0, xb):
     """``E_inf(x0, x_B) = sum_J w_J(x0) e_J(x_B) + ns`` (Eq. 18), units of hbar omega."""
     j, w, _, _, xb = _steady_parts(n, s, x0, xb)
-    return jnp.sum(w * ladder_energy(j, xb)) + n * s
+    # excitations counted without cancellation: (e_J + J) + (ns - J), all terms >= 0
+    return jnp.sum(w * (ladder_excitations(j, xb) + (n * s - j)))
 
 
 @_jit_ns
@@ -78,7 +85,7 @@ def entropy_steady(n, s, x0, xb):
 @_jit_ns
 def energy_thermal(n, s, x):
     """``E_th(x) = n (e_s(x) + s)`` (Eq. 26)."""
-    return n * (ladder_energy(s, x) + s)
+    return n * ladder_excitations(s, x)
 
 
 @_jit_ns
@@ -90,7 +97,7 @@ def entropy_thermal(n, s, x):
 @_jit_ns
 def energy_plus(n, s, x):
     """``E_+(x) = e_ns(x) + ns``: steady energy from ``x0 = +-inf`` (Eq. 25)."""
-    return ladder_energy(n * s, x) + n * s
+    return ladder_excitations(n * s, x)
 
 
 @_jit_ns

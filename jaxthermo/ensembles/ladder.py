@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-__all__ = ["clip_beta", "ladder_energy", "ladder_entropy", "ladder_log_partition",
+__all__ = ["clip_beta", "ladder_energy", "ladder_entropy", "ladder_excitations", "ladder_log_partition",
            "ladder_populations", "ladder_variance"]
 
 XMAX = 1e200
@@ -101,6 +101,20 @@ def ladder_energy(j, x):
     j, x, *_ = _split(j, x)
     L = 2 * j + 1
     return _phi(x) - L * _phi(L * x)
+
+
+def ladder_excitations(j, x):
+    """``e_J(x) + J = <m + J>`` (excitations above the block's ground state), in ``[0, 2J]``.
+
+    Computed as ``1/(e^a - 1) - (2J+1)/(e^{(2J+1)a} - 1)`` (``a = |x| >= 1``) without the
+    cancellation of ``e_J + J`` at large x (``E_+`` at x = 30 would otherwise lose all digits).
+    """
+    j, x, near, xn, a, L = _split(j, x)
+    ac = jnp.minimum(a, 700.0)
+    k_far = 1.0 / jnp.expm1(ac) - L / jnp.expm1(jnp.minimum(L * ac, 700.0))
+    v_far = jnp.where(x > 0, k_far, 2 * j - k_far)
+    v_near = _phi(xn) - L * _phi(L * xn) + j
+    return jnp.where(near, v_near, v_far)
 
 
 def ladder_variance(j, x):
