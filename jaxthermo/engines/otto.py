@@ -16,8 +16,11 @@ Bookkeeping (signs of the core: heat INTO and work ON the medium are positive, p
 ``rho_A = rho_2`` so ``W + Q_h + Q_c = 0`` and the efficiency is ``eta = -W/Q_h = 1 - lambda``
 for every stroke duration. The entropy produced per cycle is ``Sigma = -beta_h Q_h - beta_c Q_c
 >= 0`` (the medium's entropy returns to itself; paper 000, Eq. I.1). Power is
-``work / cycle_time`` with ``cycle_time = tau_hot + tau_cold`` (same sign as the work: an engine
-has ``power < 0``); it is 0 for infinite strokes.
+``work / cycle_time`` with ``cycle_time = tau_hot + tau_cold + 2 tau_adiabat`` (same sign as the
+work: an engine has ``power < 0``); it is 0 for infinite strokes. With instantaneous adiabats
+(``tau_adiabat = 0``) the power of an Otto cycle grows monotonically as the strokes shorten (its
+supremum is the ``tau -> 0`` limit at a fixed ratio ``tau_hot/tau_cold``), so power optimisation
+needs a finite ``tau_adiabat`` (or another cost of switching) to have an interior optimum.
 
 The limit cycle is the fixed point of the one-cycle map ``T = M_c M_h`` found by one linear solve
 (:func:`~jaxthermo.engines.media.memory_fixed_point`), never by running cycles. When the medium has
@@ -111,7 +114,10 @@ class OttoCycle(eqx.Module):
     :mod:`jaxthermo.engines.media`. ``compression`` is ``lambda = omega_c/omega_h`` in ``(0, 1]``;
     ``omega`` is ``omega_h`` (default: ``medium.omega`` or 1). Inverse temperatures may have any
     sign (and be infinite). ``tau_hot``/``tau_cold``: stroke durations (``None``: run to the
-    stationary state). ``gamma`` (or ``gamma_hot``/``gamma_cold``) and ``spectrum`` set the
+    stationary state). ``tau_adiabat``: duration of each adiabatic stroke, counted in the cycle
+    time (the state is still frozen on it: ideal adiabatic following of the commuting family
+    ``omega H0``); with ``tau_adiabat > 0`` the power has a maximum at finite stroke times.
+    ``gamma`` (or ``gamma_hot``/``gamma_cold``) and ``spectrum`` set the
     baths' rates (:class:`jaxthermo.ThermalBath`). ``beta0``/``rho0``: the state before the first
     cycle (thermal at ``beta0`` of ``H_h`` by default ``beta0 = inf``, the ground state).
     ``regime="engine"`` makes :meth:`limit_cycle` raise if the parameters do not give an engine
@@ -128,14 +134,15 @@ class OttoCycle(eqx.Module):
     gamma_cold: jax.Array
     tau_hot: jax.Array | None
     tau_cold: jax.Array | None
+    tau_adiabat: jax.Array
     rho0: jax.Array | None
     spectrum: str = eqx.field(static=True)
     regime: str | None = eqx.field(static=True)
 
     def __init__(self, medium, beta_hot, beta_cold, compression, *, bath: str = "collective",
                  beta0=math.inf, omega=None, coupling=None, tau_hot=None, tau_cold=None,
-                 gamma=1.0, gamma_hot=None, gamma_cold=None, spectrum: str = "fermi", rho0=None,
-                 regime: str | None = None):
+                 tau_adiabat=0.0, gamma=1.0, gamma_hot=None, gamma_cold=None,
+                 spectrum: str = "fermi", rho0=None, regime: str | None = None):
         if bath not in ("collective", "independent"):
             raise ValueError(f"bath must be 'collective' or 'independent', got {bath!r}")
         if regime not in _REGIMES:
@@ -180,6 +187,8 @@ class OttoCycle(eqx.Module):
         self.gamma_cold = _fail(gc, ~(gc > 0), "gamma_cold must be positive")
         self.tau_hot = _opt_time(tau_hot, "tau_hot")
         self.tau_cold = _opt_time(tau_cold, "tau_cold")
+        ta = as_array(tau_adiabat, "tau_adiabat")
+        self.tau_adiabat = _fail(ta, ~(ta >= 0), "tau_adiabat must be non-negative")
         if rho0 is not None and not isinstance(med, OperatorMedium):
             raise ValueError("rho0 is supported for a full-space (Hamiltonian) medium only; the "
                              "collective ladder starts from the thermal state at beta0")
@@ -214,7 +223,7 @@ class OttoCycle(eqx.Module):
     def cycle_time(self):
         if self.tau_hot is None or self.tau_cold is None:
             return jnp.asarray(jnp.inf)
-        return self.tau_hot + self.tau_cold
+        return self.tau_hot + self.tau_cold + 2 * self.tau_adiabat
 
     def incoherent(self):
         """The same cycle with independent baths (one per spin / coupling operator)."""

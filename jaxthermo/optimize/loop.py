@@ -197,7 +197,7 @@ def minimize(
                                                   value_fn=objective)
             new_u = optax.apply_updates(u, updates)
             bad = jnp.where((bad < 0) & ~ok, i, bad)
-            gn = optax.global_norm(g)
+            gn = optax.tree.norm(g)
             return (_where(ok, new_u, u), _where(ok, new_state, state), bad), (val, gn, u)
 
         carry0 = (u0, state0, jnp.array(-1))
@@ -211,6 +211,11 @@ def minimize(
         bad = steps
     final_params = phys(u)
     losses = jnp.asarray(vals)
+    if 0 < bad < steps:  # the last finite iterate is the one before the bad step
+        final_params = jax.tree_util.tree_map(lambda h: h[bad - 1], hist)
+        final_val = losses[bad - 1]
+    elif bad == 0:
+        final_params, final_val = params, losses[0]
     best = int(jnp.nanargmin(jnp.where(jnp.isfinite(losses), losses, jnp.inf)))
     best_params = jax.tree_util.tree_map(lambda h: h[best], hist)
     if bad >= 0:
