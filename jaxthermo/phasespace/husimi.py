@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -121,10 +122,14 @@ def factors(js, grid, dtype):
     return js, fs[0], fs[1]
 
 
-def check_rho(rho, fa: SpinFactor, fb: SpinFactor, name: str = "rho"):
-    """Shape check against the spins; value checks (Hermitian, unit trace) for a single state."""
+def prepare(rho, js, grid, name: str = "rho"):
+    """Eager argument checks: ``(js, grids, rho)`` with js parsed, one grid per spin and rho
+    checked against the spins' dimension (value checks, Hermitian and unit trace, for a single
+    state; under ``jit`` they become ``eqx.error_if`` checks)."""
+    js = parse_js(js)
+    grids = as_grids(grid, len(js))
+    d = math.prod(int(round(2 * j)) + 1 for j in js)
     rho = jnp.asarray(rho)
-    d = fa.d * fb.d
     if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
         raise ValueError(f"{name} must be a (..., d, d) array of density matrices, got shape "
                          f"{tuple(rho.shape)}")
@@ -132,7 +137,7 @@ def check_rho(rho, fa: SpinFactor, fb: SpinFactor, name: str = "rho"):
         raise ValueError(f"{name} has dimension {rho.shape[-1]}, but js need dimension {d}")
     if rho.ndim == 2:
         rho = density_matrix(rho, name)
-    return rho.astype(jnp.result_type(complex))
+    return js, grids, rho.astype(jnp.result_type(complex))
 
 
 def stage1(rho, fa: SpinFactor, f_a: int, db: int):
@@ -191,10 +196,14 @@ def husimi_q(rho, js, grid):
     (..., n_theta, n_phi) for one spin, (..., nt_a, np_a, nt_b, np_b) for two. Values in [0, 1];
     ``c_J sum(grid.weights * Q) = 1`` per spin.
     """
-    js, fa, fb = factors(js, grid, None)
-    rho = check_rho(rho, fa, fb)
-    x = stage1(rho, fa, 0, fb.d)
-    q = stage2(x, fb, 0)
+    js, grids, rho = prepare(rho, js, grid)
+    return _husimi_core(rho, js, grids)
+
+
+@eqx.filter_jit
+def _husimi_core(rho, js, grids):
+    _, fa, fb = factors(js, grids, None)
+    q = stage2(stage1(rho, fa, 0, fb.d), fb, 0)
     return q.reshape(rho.shape[:-2] + fa.shape + fb.shape)
 
 

@@ -38,8 +38,7 @@ from ..quantum.operators import spin_ladder, spin_ops
 from ..quantum.states import gibbs_state
 from ..thermo.coherence import l1_coherence, relative_entropy_of_coherence
 from ..thermo.entropy import relative_entropy
-from .husimi import check_rho, factors, integrate, map_states, parse_js
-from .quadrature import as_grids
+from .husimi import factors, integrate, map_states, parse_js, prepare
 
 _FIELDS = {"q": (0, 0, 0), "ta": (0, 1, 0), "pa": (0, 2, 0), "tb": (0, 0, 1), "pb": (0, 0, 2)}
 
@@ -172,9 +171,8 @@ def wehrl_production(rho, js, channel, grid, *, chunk_nodes=None, batch_size=Non
     Phi > 0 means entropy leaving the system. Dephasing has Phi = 0.
     """
     channel = _channel(channel)
-    js, fa, fb = factors(js, grid, None)
-    rho = check_rho(rho, fa, fb)
-    return _production_core(rho, js, channel, as_grids(grid, len(js)), chunk_nodes, batch_size)
+    js, grids, rho = prepare(rho, js, grid)
+    return _production_core(rho, js, channel, grids, chunk_nodes, batch_size)
 
 
 @eqx.filter_jit
@@ -191,9 +189,8 @@ def _production_core(rho, js, channel, grids, chunk_nodes, batch_size):
 def wehrl_rate(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None):
     """``dS_Q/dt = -c^2 int <Omega|D(rho)|Omega> ln Q`` (paper 004, eq. 6), from the core dissipator."""
     channel = _channel(channel)
-    js, fa, fb = factors(js, grid, None)
-    rho = check_rho(rho, fa, fb)
-    return _rate_core(rho, js, channel, as_grids(grid, len(js)), chunk_nodes, batch_size)
+    js, grids, rho = prepare(rho, js, grid)
+    return _rate_core(rho, js, channel, grids, chunk_nodes, batch_size)
 
 
 @eqx.filter_jit
@@ -246,9 +243,8 @@ class WehrlTrajectory(eqx.Module):
 def trajectory_quantities(states, js, channel, grid, *, chunk_nodes=None, vn=True):
     """S_Q, Pi, Phi, direct dS_Q/dt (one pass over the grid per state) and Pi_vN, for (T, d, d)."""
     channel = _channel(channel)
-    js, fa, fb = factors(js, grid, None)
-    states = check_rho(states, fa, fb)
-    out = _trajectory_core(states, js, channel, as_grids(grid, len(js)), chunk_nodes)
+    js, grids, states = prepare(states, js, grid, "states")
+    out = _trajectory_core(states, js, channel, grids, chunk_nodes)
     vn_p = von_neumann_production(states, js, channel) if vn else jnp.full(out["pi"].shape, jnp.nan)
     return out, vn_p
 

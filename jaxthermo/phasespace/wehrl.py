@@ -30,7 +30,7 @@ import numpy as np
 
 from .._checks import nonnegative, spin_value
 from ..quantum.linalg import xlogx
-from .husimi import check_rho, factors, integrate, map_states
+from .husimi import factors, integrate, map_states, prepare
 from .quadrature import SphereGrid, as_grids
 
 
@@ -87,9 +87,8 @@ def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
         return wehrl_entropy_mode(rho, grid)
     if js is None:
         raise ValueError("js: spin sizes are required with a SphereGrid")
-    js, fa, fb = factors(js, grid, None)
-    rho = check_rho(rho, fa, fb)
-    return _entropy_core(rho, js, as_grids(grid, len(js)), chunk_nodes, batch_size)
+    js, grids, rho = prepare(rho, js, grid)
+    return _entropy_core(rho, js, grids, chunk_nodes, batch_size)
 
 
 @eqx.filter_jit
