@@ -39,7 +39,7 @@ def qubit_grid():
     return sweeps.cartesian(beta=np.linspace(-1.0, 4.0, 5), gamma=[0.5, 2.0])
 
 
-@pytest.mark.parametrize("batch", ["map", "vmap"])
+@pytest.mark.parametrize("batch", ["loop", "map", "vmap"])
 def test_sweep_equals_pointwise(qubit_grid, batch):
     ds = sweeps.sweep(qubit_point, qubit_grid, batch=batch, chunk_size=3, progress=False)
     assert ds.energy.dims == ("beta", "gamma")
@@ -162,6 +162,7 @@ _SCRIPT = textwrap.dedent("""
         return {"energy": jt.energy(H0, rho), "entropy": jt.entropy(rho)}
 
     out, delay, chunk = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+    batch = sys.argv[4] if len(sys.argv) > 4 else "auto"
     grid = sweeps.cartesian(beta=np.linspace(0.1, 3.0, 12), gamma=[0.5, 1.0])
     computed = []
     def on_chunk(i, idx, outputs):
@@ -169,7 +170,7 @@ _SCRIPT = textwrap.dedent("""
         print("chunk", i, flush=True)
         time.sleep(delay)
     r = sweeps.run_sweep(point, grid, out=out, chunk_size=chunk, on_chunk=on_chunk,
-                         progress=False)
+                         progress=False, batch=batch)
     print("RESULT", json.dumps({"computed": computed, "reused": r.reused_chunks,
                                "n_chunks": r.n_chunks, "n_devices": r.n_devices,
                                "energy": r.dataset.energy.values.tolist()}), flush=True)
@@ -217,14 +218,16 @@ def test_resume_after_kill(tmp_path):
                                atol=1e-12)
 
 
-def test_one_vs_four_host_devices_identical(tmp_path):
+@pytest.mark.parametrize("batch", ["loop", pytest.param("map", marks=pytest.mark.slow),
+                                   pytest.param("vmap", marks=pytest.mark.slow)])
+def test_one_vs_four_host_devices_identical(tmp_path, batch):
     script = tmp_path / "run.py"
     script.write_text(_SCRIPT)
     runs = {}
     for ndev in (1, 4):
         env = _env(XLA_FLAGS=f"--xla_force_host_platform_device_count={ndev}")
         res = subprocess.run([sys.executable, str(script), str(tmp_path / f"d{ndev}.nc"), "0",
-                              "4"], capture_output=True, text=True, env=env, timeout=300)
+                              "4", batch], capture_output=True, text=True, env=env, timeout=300)
         assert res.returncode == 0, res.stderr
         runs[ndev] = _result(res.stdout)
     assert runs[1]["n_devices"] == 1 and runs[4]["n_devices"] == 4

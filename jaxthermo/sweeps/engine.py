@@ -7,14 +7,20 @@ labelled ``xarray.Dataset`` (one coordinate per axis, one variable per output of
    analysis of the compiled kernel) or to ``chunk_size``. Points sharing the values of the static
    axes form one group, compiled once; the last chunk of a group is padded so nothing recompiles.
 2. **Batching inside a chunk.** ``batch="vmap"`` vectorises the points with ``jax.vmap`` (what
-   GPUs want); ``batch="map"`` runs them one after another inside the compiled kernel
-   (``jax.lax.map``), so an adaptive solver never makes easy points wait for the stiffest one;
-   ``batch="auto"`` picks ``map`` on CPU and ``vmap`` on accelerators. ``order`` sorts the points
-   of each group (by an axis or a key function, e.g. an estimate of stiffness) so that a vmapped
-   chunk holds points of similar cost; results are always stored in grid order.
-3. **Devices.** Each chunk is sharded over the local devices (``jax.sharding.Mesh`` with one
-   axis, ``jax.shard_map``): every device runs the same per-point computation on its share, so
-   results do not depend on the number of devices. On several hosts, call
+   GPUs want); ``batch="map"`` runs them one after another inside one compiled kernel
+   (``jax.lax.map``); ``batch="loop"`` calls one compiled single-point kernel per point,
+   dispatched asynchronously, so an adaptive solver never makes easy points wait for the
+   stiffest one and the cost per point is that of one solve (no batching penalty);
+   ``batch="auto"`` picks ``loop`` on CPU and ``vmap`` on accelerators. ``order`` sorts the points
+   of each group (by an axis or a key function, e.g. an estimate of stiffness such as the bath
+   temperature) so that a vmapped chunk holds points of similar cost; results are always stored
+   in grid order.
+3. **Devices.** ``vmap``: each chunk is an array sharded over the local devices
+   (``jax.sharding.Mesh`` with one axis ``"p"``, ``NamedSharding``; GSPMD splits the batch);
+   ``map``: the chunk is reshaped to ``(devices, points per device)`` and sharded the same way;
+   ``loop``: points go round-robin to the devices. Every device runs the same per-point
+   computation, so results do not depend on the number of devices (tested bitwise with 1 and 4
+   host devices). On several hosts, call
    ``jax.distributed.initialize()`` first (same script on every host, a shared filesystem for
    ``out``): process ``k`` of ``P`` computes chunks ``i`` with ``i % P == k`` on its own devices
    and writes them to the shared parts folder; the process that finds every chunk present
@@ -151,25 +157,66 @@ def _static_values(grid, idx0):
     return out
 
 
+_KERNELS: dict = {}
+
+
 def _kernel(fn, static_vals, sharding, batch, n_dev):
+    """The jitted chunk kernel, cached so that a repeated sweep of the same ``fn`` (same static
+    values, batching and devices) reuses its compiled code."""
+    try:
+        key = (fn, tuple(static_vals.items()), batch, tuple(sharding.mesh.devices.flat))
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in _KERNELS:
+        return _KERNELS[key]
+    if len(_KERNELS) > 64:
+        _KERNELS.clear()
+    built = _build_kernel(fn, static_vals, sharding, batch, n_dev)
+    if key is not None:
+        _KERNELS[key] = built
+    return built
+
+
+def _build_kernel(fn, static_vals, sharding, batch, n_dev):
     def one(p):
         p = dict(p)
         p.pop("_index")
         return _as_dict(fn(**static_vals, **p))
 
-    if batch == "vmap":
-        inner = jax.vmap(one)
-    else:
-        def inner(ps):
-            return jax.lax.map(one, ps)
+    if batch == "loop":
+        one_jit = jax.jit(one)
+        devices = list(sharding.mesh.devices.flat)
 
-    def chunk_fn(ps):
-        # (chunk,) -> (devices, chunk / devices): the leading axis is split over the devices by
-        # GSPMD, each device runs ``inner`` on its own share (no shard_map: libraries such as
-        # lineax compare shardings of traced structures and reject manual axes)
-        ps = jax.tree.map(lambda x: x.reshape(n_dev, -1), ps)
-        out = jax.vmap(inner)(ps)
-        return jax.tree.map(lambda x: x.reshape(-1, *x.shape[2:]), out)
+        def run(host_vals, n_real):
+            # one compiled single-point call per point, dispatched asynchronously round-robin
+            # over the devices: the cost per point is exactly that of one solve
+            outs = []
+            for i in range(n_real):
+                if n_dev == 1:
+                    p = {k: v[i] for k, v in host_vals.items()}
+                else:
+                    dev = devices[i % n_dev]
+                    p = {k: jax.device_put(v[i], dev) for k, v in host_vals.items()}
+                outs.append(one_jit(p))
+            return outs
+
+        return run, one
+
+    if batch == "vmap":
+        # the batch axis itself is split over the devices by GSPMD
+        chunk_fn = jax.vmap(one)
+    elif n_dev == 1:
+        def chunk_fn(ps):
+            return jax.lax.map(one, ps)
+    else:
+        def chunk_fn(ps):
+            # (chunk,) -> (devices, chunk / devices): GSPMD splits the leading axis over the
+            # devices and each runs lax.map over its own share (no shard_map: libraries such as
+            # lineax compare the shardings of traced structures and reject manual axes)
+            ps = jax.tree.map(lambda x: x.reshape(n_dev, -1), ps)
+            out = jax.vmap(lambda q: jax.lax.map(one, q))(ps)
+            return jax.tree.map(lambda x: x.reshape(-1, *x.shape[2:]), out)
 
     return jax.jit(chunk_fn, in_shardings=(sharding,), out_shardings=sharding), one
 
@@ -229,8 +276,8 @@ def run_sweep(
     t_start = time.perf_counter()
     if not isinstance(grid, Grid):
         raise TypeError(f"grid must be a jaxthermo.sweeps.Grid, got {type(grid).__name__}")
-    if batch not in ("auto", "vmap", "map"):
-        raise ValueError(f"batch must be 'auto', 'vmap' or 'map', got {batch!r}")
+    if batch not in ("auto", "vmap", "map", "loop"):
+        raise ValueError(f"batch must be 'auto', 'vmap', 'map' or 'loop', got {batch!r}")
     if isinstance(order, str) and order not in grid.names:
         raise ValueError(f"order={order!r} is not an axis of the grid {list(grid.names)}")
     if chunk_size is not None and (int(chunk_size) != chunk_size or chunk_size < 1):
@@ -239,7 +286,7 @@ def run_sweep(
     devices = resolve_devices(device)
     n_dev = len(devices)
     if batch == "auto":
-        batch = "map" if devices[0].platform == "cpu" else "vmap"
+        batch = "loop" if devices[0].platform == "cpu" else "vmap"
     mesh = Mesh(np.array(devices), ("p",))
     sharding = NamedSharding(mesh, P("p"))
     groups = _plan(grid, order)
@@ -271,7 +318,7 @@ def run_sweep(
 
     if chunk_size is None:
         largest = max(len(g) for g in groups)
-        if batch == "map":
+        if batch in ("map", "loop"):
             # one point at a time per device: memory does not grow with the chunk, so size
             # chunks for progress / resume granularity (about 32 per group) without a probe
             per = sum(math.prod(s) * np.dtype(d).itemsize for s, d in spec.values())
@@ -323,8 +370,17 @@ def run_sweep(
     bar = tqdm(total=sum(len(chunks[i][1]) for i in mine), initial=n_done_pts, unit="pt",
                desc=fname, disable=not progress, dynamic_ncols=True, smoothing=0.1)
 
+    def launch(key, idx):
+        if batch == "loop":
+            vals = _point_args(grid, idx, grid.dynamic)
+            vals["_index"] = np.zeros(len(idx), np.int64)
+            return kernels[key](vals, len(idx))
+        return kernels[key](args_for(idx, chunk_size))
+
     def finish(i, outputs):
         idx = chunks[i][1]
+        if isinstance(outputs, list):  # loop mode: one dict per point
+            outputs = {k: np.stack([np.asarray(o[k]) for o in outputs]) for k in spec}
         host = {k: np.asarray(v)[: len(idx)] for k, v in outputs.items()}
         if store is not None:
             store.write(i, idx, host)
@@ -338,7 +394,7 @@ def run_sweep(
     pending = None
     for i in todo:
         key, idx = chunks[i]
-        launched = (i, kernels[key](args_for(idx, chunk_size)))  # async dispatch
+        launched = (i, launch(key, idx))  # async dispatch
         if pending is not None:
             finish(*pending)
         pending = launched
