@@ -39,7 +39,8 @@ def main(argv=None):
     jx, _, jz = jt.collective_ops(2, 0.5)
     bath = jt.ThermalBath(beta_b, spectrum="bosonic")
     collective = jt.thermal_jump_ops(jz, 2 * jx, bath)
-    local = jt.local_thermal_jump_ops(jz, [jt.embed(jt.sigmax(), k, (2, 2)) for k in range(2)], bath)
+    sx = [jt.embed(jt.sigmax(), k, (2, 2)) for k in range(2)]
+    local = jt.local_thermal_jump_ops(jz, sx, bath)
     ts = jnp.linspace(0.0, 6.0, 25 if args.quick else 241)
     rho0 = jt.gibbs_state(jz, beta0)
 

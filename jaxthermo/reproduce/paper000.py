@@ -122,7 +122,7 @@ def fig3(ctx):
 
 @reproduction(paper="000", name="negative_horizontal_rate")
 def negative_horizontal_rate(ctx):
-    """Sec. IV A: -dC_h/dt < 0 in collective relaxation of n = 2 from rho_th(beta_0 = 2) (R9-R11)."""
+    """Sec. IV A: -dC_h/dt < 0, collective relaxation of n = 2 from rho_th(beta_0 = 2) (R9-R11)."""
     plt = _plt()
     x = 0.5
     h, ops = _collective(2, x)

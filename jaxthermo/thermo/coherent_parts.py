@@ -53,7 +53,7 @@ class CoherenceParts(eqx.Module):
 
     @property
     def coherence(self):
-        """``C_v + C_h = S(rho_D) - S(rho)``: the relative entropy of coherence (Baumgratz et al.)."""
+        """``C_v + C_h = S(rho_D) - S(rho)``: relative entropy of coherence (Baumgratz et al.)."""
         return self.vertical + self.horizontal
 
 

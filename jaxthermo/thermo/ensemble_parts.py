@@ -105,8 +105,9 @@ def _check_layout(ens: SpinEnsemble, state: BlockState):
         raise ValueError(f"state has {state.w.shape[-1]} blocks of size {state.dim_pad}, expected "
                          f"{ens.num_blocks} of size {ens.dim_pad} for n={ens.n}, s={ens.s}")
     bad = jnp.max(jnp.abs(state.mult_entropy - state.log_mult))
-    return _fail(0.0 * bad, bad > 1e-9, "state: the multiplicity states sigma_J must be maximally mixed "
-          "(mult_entropy == log_mult) for the product-basis formulas")
+    return _fail(0.0 * bad, bad > 1e-9,
+                 "state: the multiplicity states sigma_J must be maximally mixed "
+                 "(mult_entropy == log_mult) for the product-basis formulas")
 
 
 def _parts_one(ens, state, beta, hm):
@@ -136,7 +137,8 @@ def ensemble_coherence_parts(ens: SpinEnsemble, state: BlockState, beta=1.0):
     if state.w.ndim == 2:
         return jax.vmap(lambda st: _parts_one(ens, st, beta, hm))(state)
     if state.w.ndim != 1:
-        raise ValueError(f"state must have at most one leading axis, got w of shape {state.w.shape}")
+        raise ValueError(
+            f"state must have at most one leading axis, got w of shape {state.w.shape}")
     return _parts_one(ens, state, beta, hm)
 
 

@@ -59,7 +59,8 @@ def lowering_eigenoperators(H, A, *, degeneracy_tol: float = DEGENERACY_TOL):
 
 class HeatFlowTerms(eqx.Module):
     """Per positive Bohr frequency ``w``: rates ``G(+-w)``, ``<A A^dag>``, ``<A^dag A>``, the
-    inverse apparent temperature ``w/T(w)`` and the energy current ``w (G(-w)<AA^dag> - G(w)<A^dag A>)``.
+    inverse apparent temperature ``w/T(w)`` and the energy current
+    ``w (G(-w)<AA^dag> - G(w)<A^dag A>)``.
     """
 
     omega: jax.Array
@@ -105,7 +106,8 @@ def heat_flow(H, A, bath: ThermalBath, rho, *, degeneracy_tol: float = DEGENERAC
 def coherence_contrasts(H, A, chi, beta0, *, degeneracy_tol: float = DEGENERACY_TOL):
     """``(omegas, c_plus, c_minus)`` of Eq. (18)/(F.4) for the off-diagonal part ``chi``.
 
-    ``c^- = <A^dag(w) A(w)>_chi / <A^dag A>_th(beta0)``, ``c^+ = <A A^dag>_chi / <A A^dag>_th(beta0)``.
+    ``c^- = <A^dag(w) A(w)>_chi / <A^dag A>_th(beta0)``,
+    ``c^+ = <A A^dag>_chi / <A A^dag>_th(beta0)``.
     """
     w, ops = lowering_eigenoperators(H, A, degeneracy_tol=degeneracy_tol)
     h = hermitian(H, "H")

@@ -7,7 +7,7 @@ Paper 000 (Latune, Sinayskiy, Petruccione), Eqs. (2)-(4):
 with ``Pi`` the Spohn entropy production rate (Eq. 2). The three contributions are returned as
 
 * ``rates.vertical   = -dC_v/dt``  (>= 0 for any thermal Davies generator, Eq. 6),
-* ``rates.horizontal = -dC_h/dt``  (can be negative: bath-generated horizontal coherence, Sec. IV A),
+* ``rates.horizontal = -dC_h/dt``  (can be < 0: bath-generated horizontal coherence, Sec. IV A),
 * ``rates.population = -dD_th/dt`` (can be negative: reversed population convergence, Sec. IV B),
 * ``rates.total``: the Spohn rate of the core (:func:`jaxthermo.thermo.spohn_production_rate`) for
   :func:`entropy_production_rates`, ``-d/dt S(rho || rho_th)`` for :func:`production_rates_along`.
@@ -69,8 +69,8 @@ def production_rates_along(rho, drho, H, beta=1.0, basis=None, *,
                            degeneracy_tol: float = DEGENERACY_TOL):
     """Contributions to ``-d/dt S(rho_t || rho_th(beta))`` for ``d rho/dt = drho`` (any generator).
 
-    ``total = -d/dt S(rho || rho_th)`` by the core's relative-entropy JVP; the three parts by the JVP
-    of :func:`coherence_parts`.
+    ``total = -d/dt S(rho || rho_th)`` by the core's relative-entropy JVP; the three parts by the
+    JVP of :func:`coherence_parts`.
     """
     h = hermitian(H, "H")
     rho = jnp.asarray(rho)

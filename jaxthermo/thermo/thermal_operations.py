@@ -55,7 +55,7 @@ def energy_conserving_part(V, H_S, H_B, basis=None, *, degeneracy_tol: float = D
 
 
 def energy_conserving_unitary(V, H_S, H_B, t=1.0):
-    """``U = exp(-i V t)`` after checking ``[V, H_S + H_B] = 0`` (an error names ``V`` otherwise)."""
+    """``U = exp(-i V t)`` after checking ``[V, H_S + H_B] = 0`` (an error names ``V``)."""
     h = total_hamiltonian(H_S, H_B)
     v = hermitian(V, "V")
     if v.shape != h.shape:
@@ -158,7 +158,7 @@ class OperationLedger(eqx.Module):
 
 def operation_ledger(rho_S, rho_B, U, H_S, H_B, beta=1.0, basis_S=None, basis_B=None, *,
                      degeneracy_tol: float = DEGENERACY_TOL):
-    """Apply ``U`` to ``rho_S (x) rho_B`` and return the :class:`OperationLedger` (paper 000, App. H).
+    """Apply ``U`` to ``rho_S (x) rho_B``; return the :class:`OperationLedger` (paper 000, App. H).
 
     ``beta`` fixes the Gibbs references of S, B and SB (the joint one is the global Gibbs state of
     ``H_S + H_B``). ``rho_B`` must commute with ``H_B``; ``U`` should conserve ``H_S + H_B`` (build
