@@ -27,6 +27,16 @@ def curve(fn, n, s, xs, *extra):
     return np.asarray(jax.vmap(lambda x: fn(n, s, *extra, x))(jnp.asarray(xs)))
 
 
+def evaluate(n, s, xs, fns, *extra):
+    """``{name: fn(n, s, *extra, x) on xs}`` for several functions with ONE jit compile."""
+
+    @jax.jit
+    def run(x):
+        return {k: jax.vmap(lambda xx, f=f: f(n, s, *extra, xx))(x) for k, f in fns.items()}
+
+    return {k: np.asarray(v) for k, v in run(jnp.asarray(xs, dtype=float)).items()}
+
+
 def _plt():
     import matplotlib
 
