@@ -181,11 +181,9 @@ def test_strict_energy_conservation_zero_work_002():
     assert np.max(np.abs(np.asarray(led.first_law_residual))) < 1e-12
 
 
-def test_second_law_random_models():
-    """Sigma_002 = I + S(rho_A'||rho_A) >= 0 for any ancilla; Sigma_003 >= 0 for a Gibbs one
-    (any sign of beta); random Hamiltonians, couplings and initial states, 150 collisions each."""
-    key = jax.random.PRNGKey(3)
-    for i in range(4):
+def _second_law(n_models, n_collisions, seed):
+    key = jax.random.PRNGKey(seed)
+    for i in range(n_models):
         ks = jax.random.split(jax.random.fold_in(key, i), 5)
         hs = jt.quantum.random_hermitian(ks[0], 3)
         ha = jt.quantum.random_hermitian(ks[1], 2)
@@ -193,14 +191,36 @@ def test_second_law_random_models():
         beta = float(jax.random.uniform(ks[3], minval=-1.0, maxval=2.0))
         rho0 = jt.quantum.random_density_matrix(ks[4], 3)
         m = jc.CollisionModel(hs, jc.Ancilla.thermal(ha, beta), v, 0.3)
-        led = m.run(rho0, 150).ledger
+        led = m.run(rho0, n_collisions).ledger
         assert np.min(np.asarray(led.entropy_production_003)) > -1e-12
         assert np.min(np.asarray(led.entropy_production_002)) > -1e-12
         assert np.max(np.abs(np.asarray(led.first_law_residual))) < 1e-12
         # arbitrary (non-thermal) ancilla state: Sigma_002 still >= 0
         anc = jc.Ancilla(ha, jt.quantum.random_density_matrix(ks[3], 2))
-        led = jc.CollisionModel(hs, anc, v, 0.3).run(rho0, 150).ledger
+        led = jc.CollisionModel(hs, anc, v, 0.3).run(rho0, n_collisions).ledger
         assert np.min(np.asarray(led.entropy_production_002)) > -1e-12
+
+
+def test_second_law_random_models():
+    """Sigma_002 = I + S(rho_A'||rho_A) >= 0 for any ancilla; Sigma_003 >= 0 for a Gibbs one
+    (any sign of beta); random Hamiltonians, couplings and initial states, 150 collisions each."""
+    _second_law(4, 150, seed=3)
+
+
+@pytest.mark.slow
+def test_second_law_random_models_long():
+    _second_law(25, 3000, seed=11)
+
+
+def test_run_jit_vmap():
+    """run() composes with jit and vmap (over the ancilla temperature)."""
+    def final_z(beta):
+        out = ex2(beta=beta).run(jnp.eye(2) / 2, 20, keep_every=10, entropic=False)
+        return jnp.real(out.states[-1, 0, 0] - out.states[-1, 1, 1])
+
+    zs = jax.jit(jax.vmap(final_z))(jnp.array([0.5, 1.0]))
+    np.testing.assert_allclose(zs, [final_z(0.5), final_z(1.0)], atol=1e-14)
+    assert zs[1] < zs[0] < 0
 
 
 def test_collision_against_qutip_brute_force():
