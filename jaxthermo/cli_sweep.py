@@ -19,7 +19,7 @@ _RANGE_HELP = (
     "Each parameter takes a value (2.5), a list (0.5,1,2), START:STOP:NUM (NUM evenly spaced "
     "values, ends included), log:START:STOP:NUM (log-spaced) or range:START:STOP[:STEP] "
     "(integers). Parameters with several values are swept as a cartesian product (--zipped pairs "
-    "them instead)."
+    "them instead). A value starting with '-' needs '=': --beta=-1:1:5."
 )
 
 
