@@ -56,6 +56,7 @@ def test_resolution_of_identity(j):
     assert float(jnp.sum(g.weights)) == pytest.approx(4 * np.pi, rel=1e-14)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("j", [0.5, 2.0])
 def test_grid_rules_meet_their_tolerance(j):
     d = int(2 * j + 1)

@@ -74,7 +74,8 @@ def test_bad_channel_inputs():
 # ---------------------------------------------------------------- the balance Pi - Phi = dS/dt
 
 
-@pytest.mark.parametrize("js", [QUBITS, (1.0, 0.5), 1.5])
+@pytest.mark.parametrize("js", [QUBITS, pytest.param((1.0, 0.5), marks=pytest.mark.slow),
+                                pytest.param(1.5, marks=pytest.mark.slow)])
 def test_balance_and_positivity_on_full_rank_states(js):
     d = math.prod(int(2 * j + 1) for j in (js if isinstance(js, tuple) else (js,)))
     keys = jax.random.split(jax.random.PRNGKey(7), 3)

@@ -171,13 +171,16 @@ def stage2(x, fb: SpinFactor, f_b: int = 0):
     rad = fb.radial[1 if f_b == 1 else 0]  # (nt, d, d), real symmetric
     basis = fb.fourier[1 if f_b == 2 else 0]  # (2d, np)
     hp = jax.lax.Precision.HIGHEST
-    cs_re, cs_im = [], []
-    for k in range(fb.d):
-        xk = jnp.diagonal(x, offset=k, axis1=-2, axis2=-1)  # (..., G_a, d-k)
-        rk = jnp.diagonal(rad, offset=k, axis1=-2, axis2=-1)  # (nt, d-k)
-        cs_re.append(jnp.matmul(jnp.real(xk), rk.T, precision=hp))
-        cs_im.append(jnp.matmul(jnp.imag(xk), rk.T, precision=hp))
-    c = jnp.stack(cs_re + cs_im, axis=-1)  # (..., G_a, nt, 2d)
+    d = fb.d
+    # diagonals k = l - n >= 0 gathered into (k, n) slots, zero where n + k >= d
+    kk, nn = np.meshgrid(np.arange(d), np.arange(d), indexing="ij")
+    ll = np.minimum(nn + kk, d - 1)
+    mask = (nn + kk < d).astype(float)
+    xd = x[..., nn, ll]  # (..., G_a, k, n)
+    rd = rad[:, nn, ll] * mask  # (nt, k, n)
+    c_re = jnp.einsum("...gkn,tkn->...gtk", jnp.real(xd), rd, precision=hp)
+    c_im = jnp.einsum("...gkn,tkn->...gtk", jnp.imag(xd), rd, precision=hp)
+    c = jnp.concatenate([c_re, c_im], axis=-1)  # (..., G_a, nt, 2d)
     q = jnp.matmul(c, basis, precision=hp)  # (..., G_a, nt, np)
     return q.reshape(q.shape[:-2] + (q.shape[-2] * q.shape[-1],))
 
