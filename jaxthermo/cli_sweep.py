@@ -3,7 +3,9 @@
     jaxthermo sweep --list
     jaxthermo sweep qubit-steady --beta 0.1:5:64 --out qubit.nc
     jaxthermo sweep spins-full --n 2,3,4 --beta-bath log:0.1:10:32 --out spins.nc
-    jaxthermo sweep collision-steady --beta-a 0.2:3:12 --lam -0.2:0.2:9 --out col.nc
+    jaxthermo sweep ensemble-steady --n 10,100,1000 --s 0.5,1 --beta-bath log:0.01:10:64 --out e.nc
+    jaxthermo sweep otto-work --n 2,8,32 --beta-h 0:1:21 --out otto.nc
+    jaxthermo sweep collision-steady --beta-a 0.2:3:12 --lam=-0.2:0.2:9 --out col.nc
 
 Interrupt it (Ctrl-C, a killed job) and run the same command again: finished chunks are kept and
 only the rest is computed. Results open with ``jaxthermo.sweeps.load(FILE)`` (an xarray.Dataset)

@@ -126,3 +126,25 @@ def test_help_texts(capsys):
     assert "name a preset" in capsys.readouterr().err
     assert cli.main(["sweep", "--list"]) == 0
     assert "qubit-steady" in capsys.readouterr().out
+
+
+def test_ensemble_preset_matches_full_space_preset():
+    vals = {"n": "2,3", "beta0": "1.5", "beta_bath": "0.3,2.5"}
+    ens = run_preset("ensemble-steady", vals, progress=False).dataset
+    full = run_preset("spins-full", vals, progress=False).dataset
+    np.testing.assert_allclose(ens.energy.values, full.energy.values, atol=1e-10)
+    np.testing.assert_allclose(ens.entropy.values, full.entropy.values, atol=1e-9)
+    np.testing.assert_allclose(ens.energy_thermal.values, full.energy_gibbs.values, atol=1e-10)
+
+
+def test_otto_preset_independent_work_closed_form():
+    ds = run_preset("otto-work", {"n": "3", "beta_h": "0.2,1", "beta_c": "4", "compression":
+                                  "0.6"}, progress=False).dataset
+    lam, bh, bc = 0.6, np.array([0.2, 1.0]), 4.0
+    # independent spins thermalise: W = (1 - lam) n [<s_z>_cold - <s_z>_hot], <s_z> = -tanh(x/2)/2
+    e = lambda x: -0.5 * np.tanh(x / 2)  # noqa: E731
+    w = (1 - lam) * 3 * (e(bc * lam) - e(bh))
+    np.testing.assert_allclose(ds.work_independent.values, w, rtol=1e-9)
+    assert np.all(ds.work_collective.values < 0)  # an engine in both cases
+    np.testing.assert_allclose(ds.work_ratio.values,
+                               ds.work_collective.values / ds.work_independent.values)

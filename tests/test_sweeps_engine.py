@@ -85,7 +85,7 @@ def test_grid_errors():
         sweeps.zipped(a=[1, 2], b=[1, 2, 3])
     with pytest.raises(ValueError, match="'b' is empty"):
         sweeps.cartesian(a=[1.0], b=[])
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="NaN"):
         sweeps.cartesian(a=[1.0, np.nan])
     with pytest.raises(ValueError, match="static axes"):
         sweeps.cartesian(static="n", a=[1.0])

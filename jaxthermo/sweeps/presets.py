@@ -144,20 +144,13 @@ def _spins_full(n, beta0, beta_bath, gamma, omega):
 # ---------------------------------------------------------------- presets on other packages
 def _ensemble_steady(n, s, beta0, beta_bath, omega):
     ens_mod = _require("jaxthermo.ensembles")
-    from .. import thermo
 
     ens = ens_mod.SpinEnsemble(n=int(n), s=float(s), omega=omega)
     rho = ens.steady_state(beta0=beta0, beta_bath=beta_bath)
-    out = {}
-    for name, f in (("energy", lambda r: ens_energy(ens, r)), ("entropy", thermo.entropy)):
-        out[name] = f(rho)
-    return out
-
-
-def ens_energy(ens, rho):
-    from .. import energy
-
-    return energy(ens.hamiltonian, rho)
+    e, e_th = ens.energy(rho), ens.thermal_energy(beta_bath)
+    return {"energy": e, "entropy": ens.entropy(rho), "energy_thermal": e_th,
+            "entropy_thermal": ens.thermal_entropy(beta_bath), "energy_excess": e - e_th,
+            "apparent_beta": ens.apparent_beta(rho)}
 
 
 def _collision_steady(beta_a, lam, g, dt, omega, omega_a):
@@ -206,10 +199,20 @@ def _validate_collision(grid):
             )
 
 
-def _otto_work(n, s, beta_h, beta_c, omega_h, omega_c):
+def _otto_work(n, s, beta_h, beta_c, compression, beta0, omega):
+    ens_mod = _require("jaxthermo.ensembles")
     eng = _require("jaxthermo.engines")
-    cycle = eng.OttoCycle  # noqa: F841 - signature checked when the engines package lands
-    raise RuntimeError("the otto-work preset is not wired yet")
+
+    ens = ens_mod.SpinEnsemble(n=int(n), s=float(s), omega=omega)
+    out = {}
+    for bath in ("collective", "independent"):
+        cyc = eng.OttoCycle(ens, beta_h, beta_c, compression, bath=bath, beta0=beta0)
+        lc = cyc.limit_cycle()
+        out[f"work_{bath}"] = lc.work
+        out[f"heat_hot_{bath}"] = lc.heat_hot
+        out[f"entropy_production_{bath}"] = lc.entropy_production
+    out["work_ratio"] = out["work_collective"] / out["work_independent"]
+    return out
 
 
 _BETA = dict(help="inverse temperature")
@@ -249,8 +252,9 @@ _register(Preset(
     "ensemble-steady",
     "spin-ensemble steady states over n, s, beta0, beta_bath (paper 001)",
     "n spins of size s with H = omega J_z, collective thermal bath at beta_bath, initial Gibbs at "
-    "beta0; steady state in the total-spin blocks (jt.ensembles.SpinEnsemble). Outputs energy and "
-    "entropy.",
+    "beta0; steady state in the total-spin blocks (jt.ensembles.SpinEnsemble, paper 001 Eq. 16). "
+    "Outputs energy, entropy, the thermal energy/entropy at beta_bath, energy_excess and the "
+    "apparent inverse temperature (Eq. H2).",
     {"n": Axis("2,4,8", "number of spins", integer=True, static=True, low=1),
      "s": Axis("0.5", "spin size (1/2, 1, 3/2, ...)", static=True, half_integer=True),
      "beta0": Axis("2.0", "initial inverse temperature(s)"),
@@ -258,6 +262,25 @@ _register(Preset(
      "omega": Axis("1.0", "spin frequency", low=0.0, strict=True)},
     _ensemble_steady,
     requires="jaxthermo.ensembles",
+))
+_register(Preset(
+    "otto-work",
+    "collective vs independent Otto work per cycle (paper 001, Sec. VIII)",
+    "A quantum Otto engine (jt.engines.OttoCycle) on n spins s with H = omega J_z, strokes run to "
+    "stationarity, compression lambda = omega_c/omega_h, started from Gibbs(beta0) (inf: ground "
+    "state). Outputs the limit-cycle work (work ON the medium: an engine has W < 0), hot heat and "
+    "entropy production per cycle with a collective bath and with independent baths, and "
+    "work_ratio = W_collective / W_independent (paper 001, Eqs. 49-50).",
+    {"n": Axis("2,4,8", "number of spins", integer=True, static=True, low=1),
+     "s": Axis("0.5", "spin size", static=True, half_integer=True),
+     "beta_h": Axis("0.0:1:11", "hot bath inverse temperature(s)"),
+     "beta_c": Axis("5.0", "cold bath inverse temperature(s)"),
+     "compression": Axis("0.5", "lambda = omega_c / omega_h, in (0, 1]", low=0.0, strict=True,
+                         high=1.0),
+     "beta0": Axis("inf", "inverse temperature of the state before the first cycle"),
+     "omega": Axis("1.0", "omega_h", low=0.0, strict=True)},
+    _otto_work,
+    requires="jaxthermo.engines",
 ))
 _register(Preset(
     "collision-steady",
