@@ -250,7 +250,6 @@ def test_jit_vmap_grad_and_gradients_vs_finite_differences():
 def test_bosonic_wehrl_r17():
     n = 80
     grid = ps.PlaneGrid.for_levels(n)
-    a = jt.destroy(n)
     coh = jnp.exp(-0.5 * 1.3**2) * jnp.array([1.3**k / math.sqrt(math.factorial(k))
                                                 for k in range(n)], dtype=complex)
     rhos = [jnp.outer(coh, coh.conj())]
@@ -264,6 +263,11 @@ def test_bosonic_wehrl_r17():
         want.append(k + 1 + math.lgamma(k + 1) - k * digamma(k + 1))
     s = ps.wehrl_entropy(jnp.stack(rhos), grid=grid)
     np.testing.assert_allclose(s, want, atol=1e-9)
-    q = ps.husimi_q_mode(rhos[0], grid)
+    q = ps.husimi_q(rhos[0], grid=grid)
     assert float(jnp.sum(grid.weights * q)) == pytest.approx(1, abs=1e-12)
-    del a
+    # Q(alpha) of the coherent state |1.3> is exp(-|alpha - 1.3|^2)
+    np.testing.assert_allclose(q, np.exp(-np.abs(np.asarray(grid.alpha) - 1.3) ** 2), atol=1e-14)
+    with pytest.raises(TypeError, match="grid must be a PlaneGrid"):
+        ps.husimi_q_mode(rhos[0], ps.SphereGrid(4))
+    with pytest.raises(ValueError, match="radius"):
+        ps.PlaneGrid(radius=-1.0)

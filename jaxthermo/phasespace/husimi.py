@@ -39,7 +39,10 @@ from .._checks import density_matrix, spin_value
 from .coherent import coherent_on_grid, radial_on_grid
 from .quadrature import as_grids, normalisation
 
-DEFAULT_CHUNK_NODES = 1 << 22  # product-grid nodes per chunk in reductions
+# product-grid nodes per chunk in reductions: cache-sized on CPU (measured ~2x faster than 4M on
+# a 2-core CPU at 64^4 nodes), large on accelerators
+DEFAULT_CHUNK_NODES = {"cpu": 1 << 18}
+DEFAULT_CHUNK_NODES_ACCEL = 1 << 22
 
 
 class SpinFactor(NamedTuple):
@@ -185,20 +188,29 @@ def stage2(x, fb: SpinFactor, f_b: int = 0):
     return q.reshape(q.shape[:-2] + (q.shape[-2] * q.shape[-1],))
 
 
-def husimi_q(rho, js, grid):
+def husimi_q(rho, js=None, grid=None):
     """Husimi function ``Q = <Omega|rho|Omega>`` (paper 004, eq. 2) on the grid.
 
     Parameters
     ----------
     rho : (..., d, d) density matrices, ``d = prod(2J+1)``; leading axes are batch (states/times).
     js : spin sizes: ``0.5`` or ``(0.5,)`` for one spin, ``(J_a, J_b)`` for two.
-    grid : a :class:`SphereGrid`, or one per spin.
+    grid : a :class:`SphereGrid`, or one per spin; a :class:`PlaneGrid` gives the Glauber Q of a
+        truncated bosonic mode instead (``js`` ignored; see ``bosonic.husimi_q_mode``).
 
     Returns
     -------
     (..., n_theta, n_phi) for one spin, (..., nt_a, np_a, nt_b, np_b) for two. Values in [0, 1];
     ``c_J sum(grid.weights * Q) = 1`` per spin.
     """
+    if grid is None:
+        raise ValueError("grid: pass a SphereGrid (spins) or a PlaneGrid (a bosonic mode)")
+    from .bosonic import PlaneGrid, husimi_q_mode
+
+    if isinstance(grid, PlaneGrid):
+        return husimi_q_mode(rho, grid)
+    if js is None:
+        raise ValueError("js: spin sizes are required with a SphereGrid")
     js, grids, rho = prepare(rho, js, grid)
     return _husimi_core(rho, js, grids)
 
@@ -211,7 +223,10 @@ def _husimi_core(rho, js, grids):
 
 
 def _chunk_rows(ga: int, gb: int, chunk_nodes: int | None) -> int:
-    budget = DEFAULT_CHUNK_NODES if chunk_nodes is None else int(chunk_nodes)
+    if chunk_nodes is None:
+        budget = DEFAULT_CHUNK_NODES.get(jax.default_backend(), DEFAULT_CHUNK_NODES_ACCEL)
+    else:
+        budget = int(chunk_nodes)
     rows = max(1, budget // max(gb, 1))
     if rows >= ga:
         return ga
