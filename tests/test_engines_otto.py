@@ -207,3 +207,13 @@ def test_ladder_medium_matches_ensemble_steady_state_energy():
     st = med.initial_state(1.0, 2.0)
     e = med.energy0(med.relax(1.0, jt.ThermalBath(1.0), st))
     assert float(e) == pytest.approx(12.3457512663, rel=1e-10)
+
+
+def test_accepts_the_ensembles_spin_ensemble_and_jits_incoherent():
+    SpinEnsemble = pytest.importorskip("jaxthermo.ensembles").SpinEnsemble
+    o = OttoCycle(SpinEnsemble(6, 0.5, 1.0), 0.1, 2.0, 0.5, beta0=math.inf)
+    w, w_inc = eqx.filter_jit(lambda o: (o.limit_cycle().work, o.incoherent().limit_cycle().work))(o)
+    assert float(w) == pytest.approx(-1.01385359612, rel=1e-10)
+    assert float(w_inc) == pytest.approx(-0.618238173453, rel=1e-10)
+    with pytest.raises(TypeError, match="concrete"):
+        jax.jit(lambda h: OttoCycle(h, 0.1, 2.0, 0.5, coupling=SX).limit_cycle().work)(H0_QUBIT)

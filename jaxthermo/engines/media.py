@@ -39,6 +39,8 @@ multiplicities ``l_J`` come from :mod:`jaxthermo.ensembles`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -86,6 +88,15 @@ def _concrete_hermitian(a, name):
     return a
 
 
+def _channels(h0, chans):
+    freqs, ops = [], []
+    for a in chans:
+        f, o = eigenoperators(h0, a)
+        freqs.extend(float(v) for v in f)
+        ops.append(jnp.asarray(o, dtype=jnp.result_type(complex)))
+    return tuple(freqs), jnp.concatenate(ops, axis=0)
+
+
 class OperatorMedium(eqx.Module):
     """A full-space medium ``H(omega) = omega H0`` with bath coupling operators.
 
@@ -98,8 +109,10 @@ class OperatorMedium(eqx.Module):
 
     h0: jax.Array
     couplings: jax.Array
-    eig_ops: jax.Array
-    freqs: tuple = eqx.field(static=True)
+    ops_collective: jax.Array
+    ops_local: jax.Array
+    freqs_collective: tuple = eqx.field(static=True)
+    freqs_local: tuple = eqx.field(static=True)
     collective: bool = eqx.field(static=True)
 
     def __init__(self, H0, couplings, collective: bool = False):
@@ -117,24 +130,37 @@ class OperatorMedium(eqx.Module):
         self.h0 = jnp.asarray(h0, dtype=jnp.result_type(complex))
         self.couplings = jnp.asarray(c, dtype=jnp.result_type(complex))
         self.collective = bool(collective)
-        chans = [np.sum(c, axis=0)] if self.collective else list(c)
-        freqs, ops = [], []
-        for a in chans:
-            f, o = eigenoperators(h0, a)
-            freqs.extend(float(v) for v in f)
-            ops.append(jnp.asarray(o, dtype=jnp.result_type(complex)))
-        self.freqs = tuple(freqs)
-        self.eig_ops = jnp.concatenate(ops, axis=0)
+        # eigenoperators of both couplings (sum -> one bath; each -> its own bath), computed once
+        # so that independent()/collective_version() work under jit
+        self.freqs_collective, self.ops_collective = _channels(h0, [np.sum(c, axis=0)])
+        self.freqs_local, self.ops_local = _channels(h0, list(c))
 
     @property
     def dim(self) -> int:
         return self.h0.shape[0]
 
+    def _with_collective(self, flag: bool):
+        new = object.__new__(OperatorMedium)
+        for f in dataclasses.fields(self):
+            object.__setattr__(new, f.name, getattr(self, f.name))
+        object.__setattr__(new, "collective", bool(flag))
+        return new
+
     def independent(self):
-        return OperatorMedium(self.h0, self.couplings, collective=False)
+        """The same medium with one bath per coupling operator (jit-safe)."""
+        return self._with_collective(False)
 
     def collective_version(self):
-        return OperatorMedium(self.h0, self.couplings, collective=True)
+        """The same medium with one bath coupled to the sum of the operators (jit-safe)."""
+        return self._with_collective(True)
+
+    @property
+    def freqs(self) -> tuple:
+        return self.freqs_collective if self.collective else self.freqs_local
+
+    @property
+    def eig_ops(self):
+        return self.ops_collective if self.collective else self.ops_local
 
     def jump_ops(self, omega, bath: ThermalBath):
         """``sqrt(G(omega w)) A(w)`` for every channel and Bohr frequency ``w`` of ``H0``."""
