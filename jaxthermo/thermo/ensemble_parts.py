@@ -154,6 +154,7 @@ def ensemble_integrated_production(ens: SpinEnsemble, states: BlockState, beta=1
                            -(p.horizontal - p.horizontal[0]), rel[0] - rel)
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def fig3_ratio(n, x):
     """Closed form of Fig. 3 (spec seed-000 Sec. 3, derived there and re-derived here):
     ``Pi^th / Pi^col = n ln(1 + e^{-x}) / ln sum_{k=0}^{n} e^{-k x}`` for spins-1/2 from
