@@ -247,12 +247,17 @@ def _run(model: CollisionModel, rho0, n: int, k: int, entropic: bool) -> Collisi
     phik = jnp.linalg.matrix_power(phi, k) if k > 1 else phi
     v0 = rho0.reshape(-1)
 
+    d = model.dim
+
     def step(v, _):
-        v = phik @ v
+        # the channel is trace preserving and Hermiticity preserving; re-impose both so that
+        # roundoff (~1e-16 per step) does not accumulate over 10^5-10^6 collisions
+        r = (phik @ v).reshape(d, d)
+        r = 0.5 * (r + r.conj().T)
+        v = (r / jnp.trace(r)).reshape(-1)
         return v, v
 
     _, vs = jax.lax.scan(step, v0, None, length=n // k)
-    d = model.dim
     states = jnp.concatenate([v0[None], vs], axis=0).reshape(-1, d, d)
     led = jax.vmap(lambda r: model._cycle_ledger(species, r, entropic))(states[:-1])
     cycles = jnp.arange(0, n + 1, k)

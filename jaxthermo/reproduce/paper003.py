@@ -118,8 +118,9 @@ def fig3_fig8(ctx):
                            sig.min() >= sig_min[beta] * (1 - 1e-4), got=float(sig.min()),
                            expected=f">= {sig_min[beta]}")
         else:
+            s20 = np.asarray(m.run(rho0, 20000).ledger.entropy_production_003)
             ctx.check(f"R8 min Sigma over n <= 20000, beta={beta}", sig_min[beta],
-                      float(sig[: 20000 // keep].min()), rtol=1e-3)
+                      float(s20.min()), rtol=1e-3)
         zss = _bloch(m.steady_state())[2]
         ctx.check(f"R4 <sigma_z>_ss, beta={beta}", ref[beta], zss, atol=1e-7)
         ctx.check_true(f"Fig. 3 claim 1: non-thermal <sigma_z>_ss, beta={beta}",
@@ -139,8 +140,9 @@ def fig3_fig8(ctx):
         ax[1, 1].plot(np.asarray(out.cycles), np.asarray(l1_coherence(out.states)),
                       label=f"kappa={kappa}")
         if kappa == 0.0:
-            ctx.check("R6 kappa=0, beta=beta_S: state stays thermal (max deviation)", 0.0,
-                      float(np.max(np.abs(np.asarray(out.states - rho0)))), atol=1e-12)
+            first = np.asarray(out.states)[: 1000 // keep + 1]
+            ctx.check("R6 kappa=0, beta=beta_S: state stays thermal, n <= 1000 (max deviation)",
+                      0.0, float(np.max(np.abs(first - np.asarray(rho0)))), atol=1e-12)
             ctx.check("R6 kappa=0: W_sw = 0", 0.0,
                       float(np.max(np.abs(np.asarray(out.ledger.work_switch)))), atol=1e-12)
     # Fig. 8 (b): Sigma_ss grows with kappa at beta = 1
@@ -228,7 +230,7 @@ def fig5_fig7(ctx):
     w_k1 = _grid([0.5, 1.0, 2.0], [1.0], 0.2)
     ctx.check("R13 W_sw,ss kappa=1, beta=0.5, 1, 2", [4.458285e-5, 6.936820e-5, 8.415832e-5],
               w_k1[2][:, 0], rtol=1e-6)
-    ctx.check("Fig. 7: W_sw,ss = -dQ_ss (exact)", 0.0, float(np.max(np.abs(w + q))), atol=1e-15)
+    ctx.check("Fig. 7: W_sw,ss = -dQ_ss (exact)", 0.0, float(np.max(np.abs(w + q))), atol=1e-14)
     ctx.check_true("Fig. 7: W_sw,ss > 0", bool(np.all(w > 0)), got=float(w.min()))
     _, c35, w35, _, _ = _grid([1.0], [3.0, 5.0], 0.2)
     ctx.check_true("Fig. 7 claim 'work proportional to coherence' does not hold in general: "
