@@ -27,7 +27,7 @@ def _jt(*args, timeout=300):
                           text=True, env=_env(), timeout=timeout, cwd=REPO)
 
 
-def test_sweep_then_plot_end_to_end(tmp_path):
+def test_sweep_then_plot_end_to_end(tmp_path, capsys):
     out = tmp_path / "q.nc"
     args = ["sweep", "qubit-steady", "--beta", "0.2:3:6", "--gamma", "0.5,1", "--out", str(out),
             "--no-progress", "--chunk-size", "4"]
@@ -39,8 +39,8 @@ def test_sweep_then_plot_end_to_end(tmp_path):
     beta = np.linspace(0.2, 3.0, 6)
     np.testing.assert_allclose(ds.energy.values[:, 0], -0.5 * np.tanh(beta / 2), atol=1e-12)
     np.testing.assert_allclose(ds.sigma_z.values[:, 1], -np.tanh(beta / 2), atol=1e-12)
-    r = _jt(*args)  # a finished sweep is not recomputed
-    assert r.returncode == 0 and "computed 0, reused 3" in r.stdout
+    assert cli.main(args) == 0  # a finished sweep is not recomputed (in-process)
+    assert "computed 0, reused 3" in capsys.readouterr().out
     figs = tmp_path / "figs"
     r = _jt("plot", str(out), "--out", str(figs), "--x", "beta", "--hue", "gamma")
     assert r.returncode == 0, r.stderr
@@ -90,6 +90,7 @@ def test_preset_validation_messages():
         build_grid(PRESETS["qubit-steady"], {"temperature": "1"})
 
 
+@pytest.mark.slow  # the same closed form is checked on the ensemble path by test_sweeps_examples
 def test_spins_full_preset_physics():
     ds = run_preset("spins-full", {"n": "1,2", "beta_bath": "0.5,1"}, progress=False).dataset
     assert ds.energy.dims == ("n", "beta_bath")

@@ -21,6 +21,21 @@ H0 = 0.5 * jt.sigmaz()
 SX = jt.sigmax()
 
 
+def point(beta, gamma):  # the same function as in _SCRIPT (same name: resumable in-process)
+    ops = jt.thermal_jump_ops(H0, SX, jt.ThermalBath(beta, gamma))
+    rho = jt.steady_state(H0, ops, check_unique=False)
+    return {"energy": jt.energy(H0, rho), "entropy": jt.entropy(rho)}
+
+
+def _run_like_script(out, chunk, batch="auto"):
+    grid = sweeps.cartesian(beta=np.linspace(0.1, 3.0, 12), gamma=[0.5, 1.0])
+    computed = []
+    r = sweeps.run_sweep(point, grid, out=out, chunk_size=chunk, progress=False, batch=batch,
+                         on_chunk=lambda i, idx, o: computed.append(i))
+    return {"computed": computed, "reused": r.reused_chunks, "n_chunks": r.n_chunks,
+            "n_devices": r.n_devices, "energy": r.dataset.energy.values.tolist()}
+
+
 def qubit_point(beta, gamma):
     ops = jt.thermal_jump_ops(H0, SX, jt.ThermalBath(beta, gamma))
     rho = jt.steady_state(H0, ops, check_unique=False)
@@ -207,10 +222,7 @@ def test_resume_after_kill(tmp_path):
     done_before = {int(p.stem.split("_")[1]) for p in parts.glob("chunk_*.nc")}
     assert 3 <= len(done_before) < 12, "the sweep was not interrupted mid-way"
     assert not out.exists()
-    res = subprocess.run([sys.executable, str(script), str(out), "0", "2"], capture_output=True,
-                         text=True, env=_env(), timeout=300)
-    assert res.returncode == 0, res.stderr
-    r = _result(res.stdout)
+    r = _run_like_script(out, 2)  # resume in this process: same function, same grid
     assert r["n_chunks"] == 12 and r["reused"] == len(done_before)
     assert set(r["computed"]) == set(range(12)) - done_before  # nothing recomputed, nothing lost
     closed = -0.5 * np.tanh(np.linspace(0.1, 3.0, 12) / 2)
@@ -223,13 +235,12 @@ def test_resume_after_kill(tmp_path):
 def test_one_vs_four_host_devices_identical(tmp_path, batch):
     script = tmp_path / "run.py"
     script.write_text(_SCRIPT)
-    runs = {}
-    for ndev in (1, 4):
-        env = _env(XLA_FLAGS=f"--xla_force_host_platform_device_count={ndev}")
-        res = subprocess.run([sys.executable, str(script), str(tmp_path / f"d{ndev}.nc"), "0",
-                              "4", batch], capture_output=True, text=True, env=env, timeout=300)
-        assert res.returncode == 0, res.stderr
-        runs[ndev] = _result(res.stdout)
+    runs = {1: _run_like_script(tmp_path / "d1.nc", 4, batch)}
+    env = _env(XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    res = subprocess.run([sys.executable, str(script), str(tmp_path / "d4.nc"), "0", "4", batch],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    runs[4] = _result(res.stdout)
     assert runs[1]["n_devices"] == 1 and runs[4]["n_devices"] == 4
     np.testing.assert_array_equal(np.asarray(runs[1]["energy"]), np.asarray(runs[4]["energy"]))
     a = sweeps.load(tmp_path / "d1.nc")
