@@ -149,3 +149,30 @@ def test_otto_preset_independent_work_closed_form():
     assert np.all(ds.work_collective.values < 0)  # an engine in both cases
     np.testing.assert_allclose(ds.work_ratio.values,
                                ds.work_collective.values / ds.work_independent.values)
+
+
+@pytest.mark.slow  # ~10 s: compiles the collision channel and its ledger
+def test_collision_preset_thermal_ancillae_thermalise():
+    ds = run_preset("collision-steady", {"beta_a": "0.5,2", "lam": "0,0.3"},
+                    progress=False).dataset
+    b = np.array([0.5, 2.0])
+    # resonant exchange with thermal ancillae (lam = 0): the fixed point is Gibbs at beta_a
+    np.testing.assert_allclose(ds.sigma_z.sel(lam=0.0).values, -np.tanh(b / 2), atol=1e-10)
+    np.testing.assert_allclose(ds.l1_coherence.sel(lam=0.0).values, 0.0, atol=1e-12)
+    np.testing.assert_allclose(ds.heat_into_system.sel(lam=0.0).values, 0.0, atol=1e-12)
+    # coherent ancillae (paper 002): the system picks up coherence and the ancillae do work
+    assert np.all(ds.l1_coherence.sel(lam=0.3).values > 1e-3)
+    assert np.all(np.abs(ds.work_coherent.sel(lam=0.3).values) > 1e-6)
+
+
+def test_device_and_progress(tmp_path, capsys):
+    import jax
+
+    if not any(d.platform == "gpu" for d in jax.devices()):
+        rc = cli.main(["sweep", "qubit-steady", "--beta", "1", "--device", "gpu", "--out",
+                       str(tmp_path / "g.nc")])
+        assert rc == 2 and "JAX sees no GPU" in capsys.readouterr().err
+    rc = cli.main(["sweep", "qubit-steady", "--beta", "0.5:1:8", "--device", "cpu",
+                   "--chunk-size", "2", "--out", str(tmp_path / "c.nc")])
+    err = capsys.readouterr().err
+    assert rc == 0 and "8/8" in err and "pt/s" in err  # tqdm bar with rate
