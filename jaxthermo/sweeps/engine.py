@@ -412,7 +412,7 @@ def run_sweep(
         ds = ds.squeeze([d for d in grid.dims if ds.sizes[d] == 1 and d != "point"])
     if out is not None:
         to_netcdf(ds, out)
-        if not keep_parts:
+        if not keep_parts and pc == 1:  # several hosts: another one may still be reading
             store.remove()
     return SweepResult(ds, len(chunks), len(todo), reused, chunk_size, n_dev, batch,
                        time.perf_counter() - t_start)
