@@ -45,7 +45,8 @@ def main(quick: bool, out: Path):
         n = 48 if quick else 160
         est = ps.wehrl_convergence(jnp.outer(z, z.conj()), j, ps.SphereGrid(n))
         lieb = ps.lieb_minimum(j)
-        print(f"  {j:4.1f}  {float(est.value):.12f}  {lieb:.12f}  {abs(float(est.value) - lieb):.1e}"
+        err = abs(float(est.value) - lieb)
+        print(f"  {j:4.1f}  {float(est.value):.12f}  {lieb:.12f}  {err:.1e}"
               f"     {float(est.error):.1e}")
 
     print("\n2. Fig. 3: amplitude damping, nbar = 1.5, gamma_bar = gamma (2 nbar + 1) = 1")

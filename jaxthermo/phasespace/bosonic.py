@@ -65,7 +65,7 @@ class PlaneGrid(eqx.Module):
 
 
 def glauber_amplitudes(n_levels: int, alpha):
-    """``<n|alpha>`` for ``n = 0..n_levels-1``, shape ``alpha.shape + (n_levels,)`` (by recursion)."""
+    """``<n|alpha>``, ``n = 0..n_levels-1``, shape ``alpha.shape + (n_levels,)`` (by recursion)."""
     n_levels = positive_int(n_levels, "n_levels")
     alpha = jnp.asarray(alpha, dtype=jnp.result_type(complex))
     out = [jnp.exp(-0.5 * jnp.abs(alpha) ** 2).astype(alpha.dtype)]
@@ -84,7 +84,7 @@ def _check_mode(rho):
 
 
 def husimi_q_mode(rho, grid: PlaneGrid):
-    """``Q(alpha) = <alpha|rho|alpha>`` on the polar grid: shape (..., n_r, n_phi), values in [0, 1]."""
+    """``Q(alpha) = <alpha|rho|alpha>`` on the polar grid: (..., n_r, n_phi), values in [0, 1]."""
     if not isinstance(grid, PlaneGrid):
         raise TypeError(f"grid must be a PlaneGrid, got {type(grid).__name__}")
     rho = _check_mode(rho)
@@ -94,6 +94,6 @@ def husimi_q_mode(rho, grid: PlaneGrid):
 
 
 def wehrl_entropy_mode(rho, grid: PlaneGrid):
-    """Wehrl entropy ``-int d^2 alpha/pi Q ln Q`` of a truncated mode (batched over leading axes)."""
+    """Wehrl entropy ``-int d^2 alpha/pi Q ln Q`` of a truncated mode (batched over lead axes)."""
     q = husimi_q_mode(rho, grid)
     return -jnp.sum(grid.weights * xlogx(q), axis=(-2, -1))

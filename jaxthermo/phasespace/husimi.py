@@ -14,9 +14,10 @@ How it is computed (no Python loop over grid points). With the rank-one kernels
 
 For the second (dominant) step we use ``z_n = u_n(theta) e^{-i m_n phi}``: with ``k = n' - n``,
 ``Q = c_0 + 2 Re sum_{k>0} c_k e^{i k phi}`` where ``c_k[g_a, theta] = sum_n X[g_a, n, n+k]
-u_n u_{n+k}`` (X is Hermitian in (n, n'), so ``c_{-k} = conj(c_k)``). That is ``d_b`` small
-products for the ``c_k`` (cost ``G_a n_theta d_b^2 / 2``) and one real GEMM
-``(G_a n_theta, 2 d_b) x (2 d_b, n_phi)``: O(G_a G_b d_b) instead of O(G_a G_b d_b^2).
+u_n u_{n+k}`` (X is Hermitian in (n, n') for Hermitian rho, so ``c_{-k} = conj(c_k)``; inputs
+must be Hermitian). That is one gathered einsum for the ``c_k`` (cost ``G_a n_theta d_b^2``) and one
+real GEMM ``(G_a n_theta, 2 d_b) x (2 d_b, n_phi)``: O(G_a G_b d_b) instead of O(G_a G_b d_b^2).
+The first step contracts one amplitude at a time (the (G, d, d) kernels are never formed).
 Angle derivatives ``Q_theta``, ``Q_phi`` of spin a use the derivative kernels
 ``conj(dz) z + conj(z) dz``; of spin b, ``d(u_n u_n')/dtheta`` and ``i k`` on the harmonics.
 A single spin is the same code with a trivial second factor (d = 1, one node of weight 1).
@@ -48,9 +49,10 @@ DEFAULT_CHUNK_NODES_ACCEL = 1 << 22
 class SpinFactor(NamedTuple):
     """One sphere's data.
 
-    amps (3, G, d): z, dz/dtheta, dz/dphi and m (d,) (spin a, stage 1); radial (2, n_theta, d, d): real
-    ``u_n u_n'`` and its theta derivative; fourier (2, 2d, n_phi): real harmonic bases for the
-    value and the phi derivative (spin b, stage 2); weights (G,), x and s = cos/sin theta (G,).
+    amps (3, G, d): z, dz/dtheta, dz/dphi and m (d,) (spin a, stage 1); radial
+    (2, n_theta, d, d): real ``u_n u_n'`` and its theta derivative; fourier (2, 2d, n_phi): real
+    harmonic bases for the value and the phi derivative (spin b, stage 2); weights (G,), x and
+    s = cos/sin theta (G,).
     """
 
     j: float
@@ -111,7 +113,8 @@ def trivial_factor(dtype) -> SpinFactor:
     k = jnp.stack([jnp.ones((1, 1)), jnp.zeros((1, 1)), jnp.zeros((1, 1))]).astype(dtype)
     rad = jnp.stack([jnp.ones((1, 1, 1)), jnp.zeros((1, 1, 1))]).astype(one.dtype)
     four = jnp.stack([jnp.array([[1.0], [0.0]]), jnp.zeros((2, 1))]).astype(one.dtype)
-    return SpinFactor(j=0.0, d=1, amps=k, m=0 * one, radial=rad, fourier=four, weights=one, x=0 * one,
+    return SpinFactor(j=0.0, d=1, amps=k, m=0 * one, radial=rad, fourier=four, weights=one,
+                      x=0 * one,
                       s=one, c=1.0, shape=())
 
 
@@ -275,7 +278,7 @@ def integrate(rhos, fa: SpinFactor, fb: SpinFactor, fields, integrand, *, chunk_
 
 
 def map_states(fn, rho, batch_size: int | None = None):
-    """Apply ``fn`` (one (d, d) state -> pytree) over the leading axes of ``rho`` with ``lax.map``."""
+    """Apply ``fn`` (one (d, d) state -> pytree) over the leading axes of ``rho`` (``lax.map``)."""
     if rho.ndim == 2:
         return fn(rho)
     lead = rho.shape[:-2]

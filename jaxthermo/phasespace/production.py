@@ -1,12 +1,14 @@
 """Phase-space (Wehrl) entropy production rate Pi and flux Phi of one or two spins.
 
 Paper 004 (Zicari et al., NJP 25, 013030 (2023)), after Santos et al., PRA 97, 052123 (2018); all
-formulas as extracted and checked in spec seed-004, Sec. 2. With ``c^2 = c_a c_b``, ``x = cos theta``,
+formulas as extracted and checked in spec seed-004, Sec. 2. With ``c^2 = c_a c_b``,
+``x = cos theta``,
 ``s = sin theta``, ``Q_theta``/``Q_phi`` the angle derivatives on spin j, ``N = 2 nbar + 1``:
 
 * entropy balance (eqs. 6-7): ``dS_Q/dt = -c^2 int <Omega|D(rho)|Omega> ln Q = Pi - Phi``
   (:func:`wehrl_rate` evaluates the left side directly from the core's ``dissipator``);
-* dephasing ``D = -(lam_j/2)[J_z^j,[J_z^j, .]]`` (eqs. 8-11): ``Pi_j = (lam_j/2) c^2 int Q_phi^2/Q``,
+* dephasing ``D = -(lam_j/2)[J_z^j,[J_z^j, .]]`` (eqs. 8-11):
+  ``Pi_j = (lam_j/2) c^2 int Q_phi^2/Q``,
   ``Phi = 0``;
 * thermal amplitude damping with jumps ``sqrt(G(nbar+1)) J_-``, ``sqrt(G nbar) J_+`` (eqs. 12-21):
 
@@ -89,7 +91,7 @@ class Dephasing(eqx.Module):
         return jnp.stack(ops)
 
     def fixed_point(self, js):
-        """The maximally mixed state (a fixed point; Pi_vN does not depend on which diagonal one)."""
+        """The maximally mixed state (a fixed point; Pi_vN is the same for any diagonal one)."""
         d = 1
         for dk in _dims(parse_js(js)):
             d *= dk
@@ -160,7 +162,8 @@ class AmplitudeDamping(eqx.Module):
 
 def _channel(channel):
     if not isinstance(channel, (Dephasing, AmplitudeDamping)):
-        raise TypeError(f"channel must be Dephasing or AmplitudeDamping, got {type(channel).__name__}")
+        raise TypeError("channel must be Dephasing or AmplitudeDamping, got "
+                        f"{type(channel).__name__}")
     return channel
 
 
@@ -187,7 +190,7 @@ def _production_core(rho, js, channel, grids, chunk_nodes, batch_size):
 
 
 def wehrl_rate(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None):
-    """``dS_Q/dt = -c^2 int <Omega|D(rho)|Omega> ln Q`` (paper 004, eq. 6), from the core dissipator."""
+    """``dS_Q/dt = -c^2 int <Omega|D(rho)|Omega> ln Q`` (paper 004, eq. 6), core dissipator."""
     channel = _channel(channel)
     js, grids, rho = prepare(rho, js, grid)
     return _rate_core(rho, js, channel, grids, chunk_nodes, batch_size)

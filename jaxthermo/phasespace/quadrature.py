@@ -13,7 +13,8 @@ The Husimi function of any spin-J state is such a function with ``|k| <= 2J`` an
 in its phi-averaged part, so ``c_J sum w Q = 1`` holds to rounding as soon as
 ``n_theta >= J + 1/2`` and ``n_phi >= 2J + 1``. ``ln Q`` and ``1/Q`` are not polynomials: for
 full-rank states the error falls exponentially with the grid size, for states whose Q has zeros
-(pure states) only algebraically (spec Sec. 2, table); use :func:`jaxthermo.phasespace.wehrl_convergence`
+(pure states) only algebraically (spec Sec. 2, table); use
+:func:`jaxthermo.phasespace.wehrl_convergence`
 to estimate it from two grids.
 """
 

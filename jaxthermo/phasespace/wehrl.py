@@ -2,7 +2,8 @@
 
 Paper 004, eq. (5): ``S_Q = -c_a c_b int dOmega_a dOmega_b Q ln Q`` with ``c_J = (2J+1)/(4 pi)``
 and Q NOT rescaled. The paper writes the prefactor as ``((2J+1)/(4 pi))^2``, which assumes
-``J_a = J_b``; we use ``c_{J_a} c_{J_b}`` (spec seed-004, Sec. 6, last bullet), and ``-c_J int Q ln Q``
+``J_a = J_b``; we use ``c_{J_a} c_{J_b}`` (spec seed-004, Sec. 6, last bullet), and
+``-c_J int Q ln Q``
 for a single spin. Natural logarithms.
 
 In this normalisation (spec Sec. 1.2):
@@ -146,13 +147,15 @@ def grid_for_tolerance(rho, js, tol: float = 1e-10, *, n_start: int | None = Non
         raise ValueError(f"tol must be positive, got {tol!r}")
     quantity = wehrl_entropy if quantity is None else quantity
     jlist = js if isinstance(js, (list, tuple)) else (js,)
-    n = int(n_start) if n_start is not None else int(4 * max(spin_value(j, "js") for j in jlist) + 8)
+    jmax = max(spin_value(j, "js") for j in jlist)
+    n = int(n_start) if n_start is not None else int(4 * jmax + 8)
     grid = SphereGrid(n)
     prev = quantity(rho, js, grid)
     while True:
         finer = _finer(grid)
         if finer.n_theta > max_n:
-            raise RuntimeError(f"grid_for_tolerance: no agreement to tol={tol:g} up to {max_n} nodes")
+            raise RuntimeError(
+                f"grid_for_tolerance: no agreement to tol={tol:g} up to {max_n} nodes")
         val = quantity(rho, js, finer)
         err = jnp.abs(val - prev)
         if float(err) < tol:

@@ -177,7 +177,8 @@ def fig2(ctx):
         pi = _production(ch, _evolve(ch, jnp.asarray(fam), ts), grid)
         ok = bool(np.all(np.diff(pi[1:], axis=0) > 0)) and bool(np.all(pi[0] < 1e-14))
         ctx.check_true(f"{name}: Pi(t) increases with mu at every t", ok,
-                       detail=f"{len(ts)} times x {len(mus)} mu", got=float(np.min(np.diff(pi[1:], axis=0))))
+                       detail=f"{len(ts)} times x {len(mus)} mu",
+                       got=float(np.min(np.diff(pi[1:], axis=0))))
         panels[name] = (pi, [f"mu={m:g}" for m in mus])
     # D3: different factors for alpha and beta (uniform populations, alpha0 = beta0 = 0.1)
     u = [0.25] * 4
@@ -306,7 +307,8 @@ def fig5(ctx):
                                   _deph_state([0.12, 0.56, 0.17, 0.15], 0.018, 0.078),
                                   [0.0321891, 0.0366654]),
         "c (amplitude damping)": (ad, _ad_state(th, 0, 0, 0.05),
-                                  _ad_state([0.7, 0.1, 0.1, 0.1], 0.01, 0, 0), [4.9936e-3, 0.895116]),
+                                  _ad_state([0.7, 0.1, 0.1, 0.1], 0.01, 0, 0),
+                                  [4.9936e-3, 0.895116]),
     }
     for name, (ch, sa, sb, want) in pairs.items():
         c_l1, c_rel = _coh(np.stack([sa, sb]))
