@@ -15,8 +15,10 @@ from jaxthermo.thermo.coherent_parts import coherence_parts
 from jaxthermo.thermo.ensemble_parts import (
     ensemble_coherence_parts,
     ensemble_integrated_production,
+    ensemble_production_rates,
     fig3_ratio,
 )
+from jaxthermo.thermo.production_split import entropy_production_rates
 
 
 @pytest.mark.parametrize("n", [3, pytest.param(2, marks=pytest.mark.slow),
@@ -31,6 +33,20 @@ def test_block_parts_equal_full_space(n):
         for f in ("population", "vertical", "horizontal", "s", "s_d"):
             np.testing.assert_allclose(getattr(p, f)[i], getattr(q, f), atol=1e-12)
     assert p.horizontal[-1] > 1e-3
+
+
+def test_block_rates_equal_full_space_rates():
+    """jvp along the exact block dynamics = full-space rates (core fermi bath, same generator)."""
+    n, x = 3, 0.5
+    ens = SpinEnsemble(n, 0.5, 1.0)
+    st = ens.evolve(ens.thermal_state(2.0).to_matrices(), jnp.array([0.3]), x).at(0)
+    r = ensemble_production_rates(ens, st, x)
+    jx, _, jz = jt.collective_ops(n, 0.5)
+    ops = jt.thermal_jump_ops(jz, 2 * jx, jt.ThermalBath(x))
+    q = entropy_production_rates(jz, ops, to_full(st, n, 0.5), x)
+    for f in ("population", "vertical", "horizontal", "total"):
+        np.testing.assert_allclose(getattr(r, f), getattr(q, f), atol=1e-9)
+    assert r.horizontal < 0 and abs(r.residual) < 1e-12
 
 
 def test_R4_steady_state_from_block_state():

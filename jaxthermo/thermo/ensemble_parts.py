@@ -154,6 +154,27 @@ def ensemble_integrated_production(ens: SpinEnsemble, states: BlockState, beta=1
                            -(p.horizontal - p.horizontal[0]), rel[0] - rel)
 
 
+def ensemble_production_rates(ens: SpinEnsemble, state: BlockState, beta_bath, gamma=1.0):
+    """Rates ``-dD_th/dt``, ``-dC_v/dt``, ``-dC_h/dt`` (product basis) and the total
+    ``-d/dt S(rho || rho_th(beta_bath))`` of one block state under the ensemble's collective
+    dissipation ``G(omega) D[J-] + G(-omega) D[J+]`` (``ens.evolve``: core fermi-convention rates,
+    ``gamma``): forward-mode derivative (``jax.jvp``) at ``t = 0`` of the parts along the exact
+    block propagation. ``state`` is one block state (no time axis)."""
+    _check_layout(ens, state)
+    if state.w.ndim != 1:
+        raise ValueError("state must be one block state (use .at(i) on a trajectory)")
+
+    def f(t):
+        st = ens.evolve(state, jnp.reshape(t, (1,)), beta_bath, gamma).at(0)
+        p = ensemble_coherence_parts(ens, st, beta_bath)
+        return p.population, p.vertical, p.horizontal, ens.relative_entropy_to_thermal(st,
+                                                                                     beta_bath)
+
+    zero = jnp.zeros((), dtype=jnp.result_type(float))
+    _, (dp, dv, dh, dtot) = jax.jvp(f, (zero,), (jnp.ones_like(zero),))
+    return ProductionParts(-dp, -dv, -dh, -dtot)
+
+
 @functools.partial(jax.jit, static_argnums=0)
 def fig3_ratio(n, x):
     """Closed form of Fig. 3 (spec seed-000 Sec. 3, derived there and re-derived here):
@@ -170,4 +191,5 @@ def fig3_ratio(n, x):
     return pi_th / pi_col
 
 
-__all__ = ["ensemble_coherence_parts", "ensemble_integrated_production", "fig3_ratio"]
+__all__ = ["ensemble_coherence_parts", "ensemble_integrated_production",
+           "ensemble_production_rates", "fig3_ratio"]
