@@ -150,3 +150,13 @@ def test_jit_grad_and_bad_input():
     bad = type(st)(st.j, st.log_mult, st.w, st.blocks, 0.0 * st.mult_entropy, diagonal=True)
     with pytest.raises(ValueError, match="maximally mixed"):
         ensemble_coherence_parts(ens, bad, 1.0)
+
+
+@pytest.mark.parametrize("n,s,x", [(3, 1.0, 0.7), (2, 1.5, -0.4)])
+def test_higher_spin_symmetric_irrep_against_full_space(n, s, x):
+    ens = SpinEnsemble(n, s, 1.0)
+    st = ens.steady_state(beta0=jnp.inf, beta_bath=x)
+    p = ensemble_coherence_parts(ens, st, x)
+    q = coherence_parts(to_full(st, n, s), jt.collective_ops(n, s)[2], x)
+    np.testing.assert_allclose([p.horizontal, p.population, p.s], [q.horizontal, q.population, q.s],
+                               atol=1e-12)
