@@ -114,15 +114,20 @@ def make_table(results) -> str:
     """Markdown for a list of result dicts (see the module docstring); copes with any columns."""
     if not results:
         return "_No benchmark results yet: run `jaxthermo bench`._\n"
-    lines = ["| benchmark | device | platform | mode | rows | best speedup |",
+    lines = ["| benchmark | device | platform | mode | rows | speedup (min-max over rows) |",
              "|---|---|---|---|---|---|"]
     for r in results:
         sp = [(k, v) for row in r["rows"] for k, v in row.items()
               if k.startswith("speedup") and isinstance(v, (int, float))]
-        best = {}
+        rng = {}
         for k, v in sp:
-            best[k] = max(best.get(k, v), v)
-        bs = ", ".join(f"{k[len('speedup_vs_'):] or k}: {v:.3g}x" for k, v in best.items()) or "-"
+            lo, hi = rng.get(k, (v, v))
+            rng[k] = (min(lo, v), max(hi, v))
+        bs = ", ".join(
+            f"{k[len('speedup_vs_'):] or k}: "
+            + (f"{lo:.3g}x" if lo == hi else f"{lo:.3g}-{hi:.3g}x")
+            for k, (lo, hi) in rng.items()
+        ) or "-"
         lines.append(f"| {r['benchmark']} | {r.get('device', '?')} | {r.get('platform', '?')} | "
                      f"{'quick' if r.get('quick') else 'full'} | {len(r['rows'])} | {bs} |")
     for r in results:
