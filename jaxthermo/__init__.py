@@ -48,14 +48,19 @@ from .quantum import (
     tensor,
 )
 from .thermo import (
+    CoherenceParts,
+    ProductionParts,
+    coherence_parts,
     dephase,
     energy,
     entropy,
+    entropy_production_rates,
     entropy_rate,
     expect,
     free_energy,
     heat_current,
     heat_currents,
+    integrated_production,
     l1_coherence,
     mutual_information,
     power,
@@ -63,10 +68,16 @@ from .thermo import (
     relative_entropy_of_coherence,
     spohn_production_rate,
 )
+from .thermo.ensemble_parts import (  # after ensembles (thermo/__init__ must not import it)
+    ensemble_coherence_parts,
+    ensemble_production_rates,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CoherenceParts", "ProductionParts", "coherence_parts", "ensemble_coherence_parts",
+    "ensemble_production_rates", "entropy_production_rates", "integrated_production",
     "MESolveResult", "NonUniqueSteadyStateError", "PiecewiseConstant", "ThermalBath", "basis",
     "collective_ladder", "collective_ops", "collisions", "create", "dag", "dephase", "destroy",
     "dissipator", "dynamics", "eigenoperators", "embed", "energy", "engines", "ensembles",
