@@ -242,13 +242,28 @@ def fig5_fig7(ctx):
               "argmax_beta W_sw,ss", 1.55, bw, atol=0.1)
     ctx.record("argmax_beta_C_kappa0.3", bmax)
     ctx.record("argmax_beta_W_kappa0.3", bw)
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    # panels (a): against kappa for several beta
+    kf = np.linspace(0.0, 4.0, 41 if ctx.quick else 201)
+    bsel = [0.5, 1.0, 2.0, 10.0]
+    _, ck, wk, _, _ = _grid(bsel, kf, 0.2)
+    kmax = float(kf[np.argmax(ck[1])])
+    ctx.check_true("Fig. 5(a): at beta=1 C_l1,ss peaks at a specific kappa, between 2 and 3",
+                   2.0 <= kmax <= 3.0, got=kmax)
+    fig, ax = plt.subplots(2, 2, figsize=(10, 7))
+    for i, b in enumerate(bsel):
+        ax[0, 0].plot(kf, ck[i], label=f"beta={b}")
+        ax[0, 1].semilogy(kf[1:], wk[i, 1:], label=f"beta={b}")
     for j, k in enumerate(kappas):
-        ax[0].plot(betas, c[:, j], label=f"kappa={k}")
-        ax[1].semilogy(betas, w[:, j], label=f"kappa={k}")
-    ax[0].set_title("Fig. 5(b): C_l1 at steady state")
-    ax[1].set_title("Fig. 7(b): W_sw = -dQ at steady state")
-    for a in ax:
+        ax[1, 0].plot(betas, c[:, j], label=f"kappa={k}")
+        ax[1, 1].semilogy(betas, w[:, j], label=f"kappa={k}")
+    ax[0, 0].set_title("Fig. 5(a): C_l1 at steady state")
+    ax[0, 1].set_title("Fig. 7(a): W_sw = -dQ at steady state")
+    ax[1, 0].set_title("Fig. 5(b): C_l1 at steady state")
+    ax[1, 1].set_title("Fig. 7(b): W_sw = -dQ at steady state")
+    for a in ax[0]:
+        a.set_xlabel("kappa_12")
+        a.legend(fontsize=7)
+    for a in ax[1]:
         a.set_xlabel("beta")
         a.legend(fontsize=7)
     fig.tight_layout()
