@@ -164,6 +164,7 @@ def test_fixed_point_r9_and_zero_temperature_r10():
     np.testing.assert_allclose(tr.production, [0.379156784418, 0.0813532325181], atol=1e-12)
     np.testing.assert_allclose(tr.flux, [0.5, 0.5 / math.e], atol=1e-12)
     np.testing.assert_allclose(tr.rate, [-0.120843215582, -0.102586488068], atol=1e-12)
+    assert float(ps.von_neumann_production(fig3_state(), QUBITS, ch0)) == np.inf
 
 
 def test_spin_j_split_r16():

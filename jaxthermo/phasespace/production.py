@@ -214,7 +214,8 @@ def von_neumann_production(rho, js, channel):
     """Spohn's ``Pi_vN = -d/dt S(rho || rho_eq) = -Tr[D(rho)(ln rho - ln rho_eq)]`` (eqs. 31-32).
 
     ``rho_eq`` is ``channel.fixed_point(js)``; for amplitude damping it needs ``nbar > 0`` (at
-    ``nbar = 0`` rho_eq is pure and Pi_vN diverges, the "zero-temperature catastrophe").
+    ``nbar = 0`` rho_eq is pure and Pi_vN diverges, the "zero-temperature catastrophe": +inf is
+    returned).
     """
     channel = _channel(channel)
     js = parse_js(js)
@@ -226,7 +227,10 @@ def von_neumann_production(rho, js, channel):
         dr = dissipator(ops, r)
         return -jax.jvp(lambda x: relative_entropy(x, rho_eq), (r,), (dr,))[1]
 
-    return map_states(one, rho)
+    out = map_states(one, rho)
+    if isinstance(channel, AmplitudeDamping):  # nbar = 0: pure rho_eq, Pi_vN = +inf
+        out = jnp.where(jnp.any(channel.nbar == 0), jnp.inf, out)
+    return out
 
 
 class WehrlTrajectory(eqx.Module):
