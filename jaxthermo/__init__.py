@@ -7,7 +7,7 @@ dynamics, collisions, ensembles -> quantum. See ARCHITECTURE.md.
 The library never enables float64 itself: call ``jax.config.update("jax_enable_x64", True)``.
 """
 
-from . import collisions, dynamics, engines, ensembles, phasespace, quantum, thermo
+from . import collisions, dynamics, engines, ensembles, phasespace, plot, quantum, sweeps, thermo
 from .dynamics import (
     MESolveResult,
     NonUniqueSteadyStateError,
@@ -76,6 +76,7 @@ from .thermo.ensemble_parts import (  # after ensembles (thermo/__init__ must no
 __version__ = "0.1.0"
 
 __all__ = [
+    "plot", "sweeps",
     "CoherenceParts", "ProductionParts", "coherence_parts", "ensemble_coherence_parts",
     "ensemble_production_rates", "entropy_production_rates", "integrated_production",
     "MESolveResult", "NonUniqueSteadyStateError", "PiecewiseConstant", "ThermalBath", "basis",
