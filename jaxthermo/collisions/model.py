@@ -205,6 +205,8 @@ class CollisionModel(eqx.Module):
         Keeps every ``keep_every``-th state (``n_collisions`` must be a multiple of it); the
         ledger is evaluated at the kept input states (see :class:`CollisionResult`).
         ``entropic=False`` skips the eigendecompositions (entropy, Sigma, coherence).
+        After each scan step the state is re-Hermitised and renormalised to unit trace (the exact
+        channel preserves both; this stops roundoff drift, ~4e-11 in the trace after 2e5 steps).
         """
         n = positive_int(n_collisions, "n_collisions")
         k = positive_int(keep_every, "keep_every")
