@@ -1,0 +1,177 @@
+"""Cost of a reverse-mode gradient through ``jt.mesolve`` relative to the forward solve, side by
+side with dynamiqs on the same problem (issue 7; target: gradient <= 3x forward).
+
+Problem (identical in both libraries, float64, Tsit5, rtol = 1e-8, atol = 1e-10, expectation
+values only, no states saved): a spin J (dimension d = 2J + 1) with
+``H = omega J_z + eps J_x`` relaxing through ``sqrt(G(omega)) J^-`` and ``sqrt(G(-omega)) J^+``
+(Fermi rates ``G(w) = gamma / (1 + exp(-beta w))``, gamma = 1) from the ground state, saved at 11
+times in [0, 2]. Loss: the sum over saved times of ``<J_z>``; gradient with respect to
+``(omega, eps, beta)`` (jaxthermo: diffrax's RecursiveCheckpointAdjoint, the default; dynamiqs:
+``gradient.BackwardCheckpointed``; also jaxthermo with ``RecursiveCheckpointAdjoint(checkpoints=256)``,
+which trades memory for fewer recomputations). Agreement of values and gradients is checked first; timings
+are warm (compile reported apart), ``block_until_ready``, median of repeats.
+
+    python benchmarks/bench_gradient.py [--quick]
+"""
+
+import argparse
+import json
+import pathlib
+import statistics
+import time
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import diffrax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+import jaxthermo as jt  # noqa: E402
+
+RTOL, ATOL = 1e-8, 1e-10
+CKPT, CKPT_MAX_STEPS = 256, 16_384
+T_FINAL, N_SAVE = 2.0, 11
+
+
+def operators(d):
+    s = (d - 1) / 2
+    jx, _, jz = jt.spin_ops(s)
+    jp, jm = jt.spin_ladder(s)
+    rho0 = jnp.zeros((d, d), dtype=complex).at[d - 1, d - 1].set(1.0)  # m = -J (ground state)
+    return jx, jz, jp, jm, rho0
+
+
+def make_jaxthermo(d, **numerics):
+    jx, jz, jp, jm, rho0 = operators(d)
+    ts = jnp.linspace(0.0, T_FINAL, N_SAVE)
+
+    def loss(p):
+        omega, eps, beta = p
+        h = omega * jz + eps * jx
+        gd, gu = jax.nn.sigmoid(beta * omega), jax.nn.sigmoid(-beta * omega)
+        ops = jnp.stack([jnp.sqrt(gd) * jm, jnp.sqrt(gu) * jp])
+        res = jt.mesolve(h, rho0, ts, ops, exp_ops=[jz], rtol=RTOL, atol=ATOL, save_states=False,
+                         **numerics)
+        return jnp.sum(jnp.real(res.expects[0]))
+
+    return loss
+
+
+def make_dynamiqs(d):
+    import dynamiqs as dq
+
+    try:
+        dq.set_precision("double")
+    except Exception:  # pragma: no cover
+        pass
+    jx, jz, jp, jm, rho0 = operators(d)
+    ts = jnp.linspace(0.0, T_FINAL, N_SAVE)
+    method = dq.method.Tsit5(rtol=RTOL, atol=ATOL)
+
+    def loss(p):
+        omega, eps, beta = p
+        h = omega * jz + eps * jx
+        gd, gu = jax.nn.sigmoid(beta * omega), jax.nn.sigmoid(-beta * omega)
+        res = dq.mesolve(h, [jnp.sqrt(gd) * jm, jnp.sqrt(gu) * jp], rho0, ts, exp_ops=[jz],
+                         method=method, gradient=dq.gradient.BackwardCheckpointed(),
+                         save_states=False, progress_meter=False)
+        return jnp.sum(jnp.real(res.expects[0]))
+
+    return loss
+
+
+def first_call(fn, arg):
+    """Value of the first call and its wall time (compilation included)."""
+    t0 = time.perf_counter()
+    out = jax.block_until_ready(fn(arg))
+    return out, time.perf_counter() - t0
+
+
+def timed(fn, arg, repeats):
+    """Median warm wall time (the function is already compiled)."""
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn(arg))
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results" / "gradient.json"))
+    args = ap.parse_args(argv)
+    dims = (4, 8, 16) if args.quick else (4, 8, 16, 32)
+    repeats = 7 if args.quick else 21
+    p = jnp.array([1.0, 0.4, 0.7])
+    rows = []
+    try:
+        import dynamiqs  # noqa: F401
+
+        have_dq = True
+    except Exception:  # pragma: no cover
+        have_dq = False
+    for d in dims:
+        lt = make_jaxthermo(d)
+        f_jt, g_jt = jax.jit(lt), jax.jit(jax.grad(lt))
+        v_jt, cf = first_call(f_jt, p)
+        gr_jt, cg = first_call(g_jt, p)
+        v_jt, gr_jt = float(v_jt), np.asarray(gr_jt)
+        # gradient vs central differences (float64)
+        fd = np.array([(float(f_jt(p.at[i].add(1e-5))) - float(f_jt(p.at[i].add(-1e-5)))) / 2e-5
+                       for i in range(3)])
+        row = {"d": d, "n_save": N_SAVE, "t_final": T_FINAL, "rtol": RTOL, "atol": ATOL,
+               "params": [float(x) for x in p], "jaxthermo_value": v_jt,
+               "jaxthermo_grad": gr_jt.tolist(),
+               "grad_vs_finite_difference_max_rel": float(np.max(np.abs(gr_jt - fd))
+                                                          / np.max(np.abs(fd)))}
+        tf, tg = timed(f_jt, p, repeats), timed(g_jt, p, repeats)
+        row.update(jaxthermo_forward_s=tf, jaxthermo_grad_s=tg, jaxthermo_forward_compile_s=cf,
+                   jaxthermo_grad_compile_s=cg, grad_over_forward=tg / tf)
+        # the same with more checkpoints for the reverse pass (fewer recomputations)
+        lc = make_jaxthermo(d, max_steps=CKPT_MAX_STEPS,
+                            adjoint=diffrax.RecursiveCheckpointAdjoint(checkpoints=CKPT))
+        gc = jax.jit(jax.grad(lc))
+        first_call(gc, p)
+        tgc = timed(gc, p, repeats)
+        row.update(jaxthermo_grad_ckpt_s=tgc, grad_ckpt_over_forward=tgc / tf,
+                   ckpt_settings={"checkpoints": CKPT, "max_steps": CKPT_MAX_STEPS})
+        if have_dq:
+            ld = make_dynamiqs(d)
+            f_dq, g_dq = jax.jit(ld), jax.jit(jax.grad(ld))
+            v_dq, cfd = first_call(f_dq, p)
+            gr_dq, cgd = first_call(g_dq, p)
+            row["max_value_deviation"] = abs(float(v_dq) - v_jt)
+            row["max_grad_deviation"] = float(np.max(np.abs(np.asarray(gr_dq) - gr_jt)))
+            tfd, tgd = timed(f_dq, p, repeats), timed(g_dq, p, repeats)
+            row.update(dynamiqs_forward_s=tfd, dynamiqs_grad_s=tgd, dynamiqs_forward_compile_s=cfd,
+                       dynamiqs_grad_compile_s=cgd, dynamiqs_grad_over_forward=tgd / tfd,
+                       jaxthermo_over_dynamiqs_forward=tf / tfd,
+                       jaxthermo_over_dynamiqs_grad=tg / tgd)
+        rows.append(row)
+        msg = (f"d={d:3d}: jaxthermo fwd {tf * 1e3:8.2f} ms, grad {tg * 1e3:8.2f} ms, "
+               f"grad/fwd {tg / tf:5.2f} (compile {cf:.1f}s/{cg:.1f}s); with {CKPT} checkpoints "
+               f"grad {tgc * 1e3:8.2f} ms, grad/fwd {tgc / tf:5.2f}; grad vs FD "
+               f"{row['grad_vs_finite_difference_max_rel']:.1e}")
+        if have_dq:
+            msg += (f"\n        dynamiqs  fwd {tfd * 1e3:8.2f} ms, grad {tgd * 1e3:8.2f} ms, "
+                    f"grad/fwd {tgd / tfd:5.2f}; agreement: value {row['max_value_deviation']:.1e}"
+                    f", grad {row['max_grad_deviation']:.1e}")
+        print(msg, flush=True)
+    dev = jax.devices()[0]
+    out = {"benchmark": "gradient", "device": dev.device_kind, "platform": dev.platform,
+           "quick": bool(args.quick), "target_grad_over_forward": 3.0, "rows": rows}
+    path = pathlib.Path(args.out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2))
+    worst = max(r["grad_over_forward"] for r in rows)
+    worst_c = max(r["grad_ckpt_over_forward"] for r in rows)
+    print(f"worst jaxthermo grad/forward = {worst:.2f} (default adjoint), {worst_c:.2f} "
+          f"({CKPT} checkpoints); target <= 3; results: {path}")
+
+
+if __name__ == "__main__":
+    main()
