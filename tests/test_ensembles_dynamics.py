@@ -21,7 +21,12 @@ from jaxthermo import (
     tensor,
 )
 from jaxthermo.dynamics.steady import kernel_dimension
-from jaxthermo.ensembles import BlockState, SpinEnsemble, multiplicities_exact
+from jaxthermo.ensembles import (
+    BlockState,
+    SpinEnsemble,
+    entropy_production_steady,
+    multiplicities_exact,
+)
 from jaxthermo.ensembles.fullspace import from_full, to_full
 
 INF = float("inf")
@@ -201,3 +206,45 @@ def test_dephased_apparent_temperature(n, s, xb, expected):  # spec check 24, er
     _, _, jp, jm = _full_problem(n, s, xb)
     ratio = jnp.real(jnp.trace(jm @ jp @ rf)) / jnp.real(jnp.trace(jp @ jm @ rf))
     assert float(jnp.log(ratio)) == pytest.approx(expected, abs=1e-10)
+
+
+def test_non_symmetric_initial_state_general_rule():
+    """|up,down,down>: coherences between degenerate copies survive (sigma_J is pure), spec 1.7."""
+    n, s, xb = 3, 0.5, 0.7
+    ens = SpinEnsemble(n, s)
+    up, dn = jnp.array([[1.0], [0.0]]), jnp.array([[0.0], [1.0]])
+    psi = tensor(up, dn, dn)[:, 0]
+    rho0 = jnp.outer(psi, jnp.conj(psi)).astype(complex)
+    st0 = from_full(rho0, n, s)
+    np.testing.assert_allclose(st0.mult_entropy, 0.0, atol=1e-12)  # pure multiplicity states
+    ss = ens.steady_state(rho0=st0, beta_bath=xb)
+    full = _mesolve(n, s, xb, rho0, jnp.array([0.0, 60.0]))[-1]
+    assert float(ens.entropy(ss)) == pytest.approx(float(entropy(full)), abs=1e-8)
+    h, *_ = _full_problem(n, s, xb)
+    assert float(ens.energy(ss)) == pytest.approx(float(jnp.real(jnp.trace(h @ full))), abs=1e-8)
+    # not the "thermal-weights" state (Eq. 9 with sigma_J = 1/l_J) and not Gibbs
+    assert abs(float(ens.entropy(ss)) - float(entropy(gibbs_state(h, xb)))) > 1e-2
+
+
+def test_relative_entropy_and_free_energy_vs_full_space():
+    from jaxthermo import free_energy, relative_entropy
+
+    n, s, x0, xb = 3, 1.0, 2.0, -0.6
+    ens = SpinEnsemble(n, s)
+    ss = ens.steady_state(x0, xb)
+    h, *_ = _full_problem(n, s, xb)
+    rf = to_full(ss, n, s)
+    d_ref = relative_entropy(rf, gibbs_state(h, xb))
+    assert float(ens.relative_entropy_to_thermal(ss, xb)) == pytest.approx(float(d_ref), abs=1e-9)
+    assert float(ens.free_energy(ss, xb)) == pytest.approx(float(free_energy(h, rf, xb)),
+                                                          abs=1e-9)
+    th0 = ens.thermal_state(x0)
+    sig = ens.entropy_production(th0, ss, xb)
+    # Sigma = D(rho0 || th_B) - D(rho_inf || th_B) >= 0 and equals the closed form
+    d0 = ens.relative_entropy_to_thermal(th0, xb)
+    assert float(sig) == pytest.approx(float(d0 - ens.relative_entropy_to_thermal(ss, xb)),
+                                       abs=1e-10)
+    assert float(sig) == pytest.approx(
+        float(entropy_production_steady(n, s, x0, xb)),
+        abs=1e-10)
+    assert float(sig) > 0
