@@ -217,3 +217,12 @@ def test_accepts_the_ensembles_spin_ensemble_and_jits_incoherent():
     assert float(w_inc) == pytest.approx(-0.618238173453, rel=1e-10)
     with pytest.raises(TypeError, match="concrete"):
         jax.jit(lambda h: OttoCycle(h, 0.1, 2.0, 0.5, coupling=SX).limit_cycle().work)(H0_QUBIT)
+
+
+def test_cycles_by_mesolve_match_propagators_and_limit_cycle():
+    med = spin_operator_medium(2, 0.5, "collective")
+    o = OttoCycle(med, 0.3, 2.0, 0.6, beta0=1.5, tau_hot=0.7, tau_cold=0.9)
+    by_ode = np.asarray(o.run(3, method="mesolve"))
+    np.testing.assert_allclose(by_ode, np.asarray(o.run(3)), rtol=1e-7)
+    with pytest.raises(ValueError, match="mesolve"):
+        OttoCycle(Ens(2), 0.3, 2.0, 0.6, tau_hot=1.0, tau_cold=1.0).run(1, method="mesolve")

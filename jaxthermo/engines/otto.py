@@ -275,18 +275,49 @@ class OttoCycle(eqx.Module):
             energy_hot=wh * e_1, carnot_efficiency=carnot, state_start=start, state_hot=s1,
         )
 
-    def run(self, n_cycles: int):
-        """Works of the first ``n_cycles`` cycles from the initial state (propagator by
-        propagator; a brute-force check that the limit cycle is reached and of its memory)."""
+    def run(self, n_cycles: int, *, method: str = "propagator"):
+        """Works of the first ``n_cycles`` cycles from the initial state, stroke by stroke (a
+        brute-force check that the limit cycle is reached, and of its memory).
+
+        ``method="propagator"``: the exact stroke maps; ``"mesolve"`` (full-space medium, finite
+        strokes): each isochore integrated by :func:`jaxthermo.mesolve` (diffrax).
+        """
+        if method not in ("propagator", "mesolve"):
+            raise ValueError(f"method must be 'propagator' or 'mesolve', got {method!r}")
         med = self.medium
         bh, bc = self.baths()
         wh, wc = self.omega, self.compression * self.omega
-        mh, mc = self._maps()
+        if method == "mesolve":
+            if not isinstance(med, OperatorMedium) or self.tau_hot is None or self.tau_cold is None:
+                raise ValueError("method='mesolve' needs a full-space (Hamiltonian) medium and "
+                                 "finite tau_hot, tau_cold")
+            from ..dynamics import mesolve
+
+            def stroke(w, bath, tau):
+                ops = med.jump_ops(w, bath)
+
+                def m(s):
+                    rho = med.density(s)
+                    out = mesolve(w * med.h0, rho, jnp.stack([jnp.zeros_like(tau), tau]), ops)
+                    return med.state_from_density(out.states[-1])
+
+                return m
+
+            fh, fc = stroke(wh, bh, self.tau_hot), stroke(wc, bc, self.tau_cold)
+        else:
+            mh, mc = self._maps()
+
+            def fh(s):
+                return med.relax(wh, bh, s) if mh is None else med.apply(mh, s)
+
+            def fc(s):
+                return med.relax(wc, bc, s) if mc is None else med.apply(mc, s)
+
         s = self.initial_state()
         works = []
         for _ in range(int(n_cycles)):
-            s1 = med.relax(wh, bh, s) if mh is None else med.apply(mh, s)
-            s2 = med.relax(wc, bc, s1) if mc is None else med.apply(mc, s1)
+            s1 = fh(s)
+            s2 = fc(s1)
             works.append((1 - self.compression) * wh * (med.energy0(s2) - med.energy0(s1)))
             s = s2
         return jnp.stack(works)
