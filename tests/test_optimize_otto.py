@@ -104,3 +104,27 @@ def test_power_otto_is_a_valid_engine_at_the_optimum_and_second_law_holds():
     c = o.limit_cycle()
     assert bool(c.is_engine) and float(c.entropy_production) > 0
     assert float(c.efficiency) <= float(c.carnot_efficiency)
+
+
+def test_gradients_through_diffrax_and_the_collision_scan():
+    # reverse mode through jt.mesolve (diffrax, checkpointed adjoint): Otto cycles by ODE
+    h0 = jnp.diag(jnp.array([1.0, 0.0]))
+    sx = jnp.array([[0.0, 1.0], [1.0, 0.0]])
+
+    def w2(p):
+        o = OttoCycle(h0, p[0], 2.0, p[1], coupling=sx, tau_hot=0.5, tau_cold=0.6, beta0=1.0)
+        return o.run(2, method="mesolve")[-1]
+
+    dev, *_ = check_gradient(jax.jit(w2), jnp.array([0.3, 0.5]), eps=1e-5)
+    assert dev < 1e-6
+    # reverse mode through the collision lax.scan (paper 002 qubit, 40 collisions)
+    from jaxthermo.collisions import weakly_coherent_qubit
+
+    rho0 = jnp.array([[1.0, 0.0], [0.0, 0.0]], dtype=complex)
+
+    def wc(lam):
+        run = weakly_coherent_qubit(lam, 0.05).run(rho0, 40, entropic=False)
+        return jnp.sum(run.ledger.work_coherent)
+
+    dev, *_ = check_gradient(jax.jit(wc), jnp.asarray(0.7))
+    assert dev < 1e-7
