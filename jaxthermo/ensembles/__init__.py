@@ -23,7 +23,11 @@ small n: :func:`collective_basis`, :func:`to_full`, :func:`from_full`.
 
 Main entry point: :class:`SpinEnsemble` (``thermal_state``, ``steady_state``, ``evolve``,
 ``energy``, ``entropy``, ``local_state``, closed forms ``steady_energy`` ...); closed-form paper
-quantities in :mod:`.analytic`; stable thermal-ladder functions in :mod:`.ladder`.
+quantities in :mod:`.analytic` (n up to 10^6, log-space, never a padded state); stable
+thermal-ladder functions in :mod:`.ladder` (use ``ladder_excitations`` = ``e_J + J`` for
+ground-referenced energies: ``ladder_energy(J, x) + J`` cancels catastrophically at large x);
+block dynamics in :mod:`.dynamics` (exact contour propagator of the tridiagonal band chains, or
+diffrax); single-spin reduced states in :mod:`.local`.
 """
 
 from . import analytic, ladder
@@ -44,20 +48,24 @@ from .analytic import (
 )
 from .dynamics import collective_rates, evolve_block_state, expm_tridiag
 from .ensemble import SpinEnsemble
+from .fullspace import collective_basis, from_full, to_full
 from .ladder import (
     ladder_energy,
     ladder_entropy,
+    ladder_excitations,
     ladder_log_partition,
     ladder_populations,
     ladder_variance,
 )
+from .local import local_state, local_transfer
 from .multiplicity import block_j_values, jz_degeneracies_exact, multiplicities, multiplicities_exact
 from .quantities import apparent_beta_x, jz_mean, ladder_traces, state_entropy
 from .state import BlockState, block_mask, m_grid
 
 __all__ = [
     "BlockState", "SpinEnsemble", "analytic", "apparent_beta_x", "beta_l", "block_j_values",
-    "block_mask", "collective_rates", "energy_plus", "energy_steady", "energy_thermal",
+    "block_mask", "collective_basis", "collective_rates", "from_full", "ladder_excitations",
+    "local_state", "local_transfer", "to_full", "energy_plus", "energy_steady", "energy_thermal",
     "entropy_plus", "entropy_production_steady", "entropy_production_thermal", "entropy_steady",
     "entropy_thermal", "evolve_block_state", "expm_tridiag", "free_energy_change_steady",
     "free_energy_change_thermal", "jz_degeneracies_exact", "jz_mean", "ladder",
