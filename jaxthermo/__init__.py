@@ -7,7 +7,19 @@ dynamics, collisions, ensembles -> quantum. See ARCHITECTURE.md.
 The library never enables float64 itself: call ``jax.config.update("jax_enable_x64", True)``.
 """
 
-from . import collisions, dynamics, engines, ensembles, phasespace, plot, quantum, sweeps, thermo
+from . import (
+    collisions,
+    dynamics,
+    engines,
+    ensembles,
+    optimize,
+    phasespace,
+    plot,
+    quantum,
+    sweeps,
+    thermo,
+)
+from .collisions import Ancilla, CollisionModel
 from .dynamics import (
     MESolveResult,
     NonUniqueSteadyStateError,
@@ -25,6 +37,7 @@ from .dynamics import (
     steady_state,
     thermal_jump_ops,
 )
+from .engines import LimitCycle, OttoCycle
 from .quantum import (
     basis,
     collective_ladder,
@@ -76,6 +89,7 @@ from .thermo.ensemble_parts import (  # after ensembles (thermo/__init__ must no
 __version__ = "0.1.0"
 
 __all__ = [
+    "Ancilla", "CollisionModel", "LimitCycle", "OttoCycle", "optimize",
     "plot", "sweeps",
     "CoherenceParts", "ProductionParts", "coherence_parts", "ensemble_coherence_parts",
     "ensemble_production_rates", "entropy_production_rates", "integrated_production",
