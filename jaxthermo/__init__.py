@@ -38,6 +38,7 @@ from .dynamics import (
     thermal_jump_ops,
 )
 from .engines import LimitCycle, OttoCycle
+from .ensembles import BlockState, SpinEnsemble
 from .quantum import (
     basis,
     collective_ladder,
@@ -89,6 +90,7 @@ from .thermo.ensemble_parts import (  # after ensembles (thermo/__init__ must no
 __version__ = "0.1.0"
 
 __all__ = [
+    "BlockState", "SpinEnsemble",
     "Ancilla", "CollisionModel", "LimitCycle", "OttoCycle", "optimize",
     "plot", "sweeps",
     "CoherenceParts", "ProductionParts", "coherence_parts", "ensemble_coherence_parts",

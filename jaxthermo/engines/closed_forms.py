@@ -48,16 +48,19 @@ def collective_energy(n, s, x0, x):
     lad, _ = _lad()
     n, s = positive_int(n, "n"), spin_value(s)
     if not isinstance(x0, jax.core.Tracer) and np.all(np.isinf(np.asarray(x0))):
-        return lad.ladder_energy(n * s, x) + n * s
+        return lad.ladder_excitations(n * s, x)
     js, w = block_weights(n, s, x0)
-    return jnp.sum(w * lad.ladder_energy(jnp.asarray(js), jnp.asarray(x)[..., None]), -1) + n * s
+    js = jnp.asarray(js)
+    # e_J + ns = (e_J + J) + (ns - J): excitations computed without cancellation at large x
+    exc = lad.ladder_excitations(js, jnp.asarray(x)[..., None]) + (n * s - js)
+    return jnp.sum(w * exc, -1)
 
 
 def thermal_energy(n, s, x):
     """``E_th(x) = n [e_s(x) + s]`` (Eq. 26)."""
     lad, _ = _lad()
     s = spin_value(s)
-    return positive_int(n, "n") * (lad.ladder_energy(s, x) + s)
+    return positive_int(n, "n") * lad.ladder_excitations(s, x)
 
 
 def otto_work_collective(n, s, x0, x_h, y, lam):
