@@ -15,6 +15,8 @@ Cesaro limit of ``exp(t L)``).
 
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 import lineax as lx
 import numpy as np
@@ -36,11 +38,38 @@ def kernel_dimension(lv, tol: float = NULL_TOL) -> int:
     return int(np.sum(s <= tol * max(1.0, s[0])))
 
 
-def _bordered(lv, d):
-    tr_row = vec(jnp.eye(d, dtype=lv.dtype))
-    a = lv.at[0, :].set(tr_row)
-    b = jnp.zeros(d * d, dtype=lv.dtype).at[0].set(1.0)
-    return a, b
+def kernel_state(gen, *, what: str = "Lindbladian", check_unique: bool = True,
+                 tol: float = NULL_TOL, resid_tol: float = 1e-8, hint: str | None = None):
+    """Unit-trace ``rho`` with ``gen @ vec(rho) = 0`` for a singular (d^2, d^2) superoperator.
+
+    The bordered system (one row replaced by the trace condition) is solved with lineax's LU, so
+    the result is differentiable by implicit differentiation. Used for Lindbladians
+    (:func:`steady_state`) and for fixed points of channels (``gen = Phi - 1``, collisions).
+    """
+    d = math.isqrt(gen.shape[0])
+    if hint is None:
+        hint = ("Use jt.stationary_projection(H, jump_ops, rho0) to get the long-time limit of a "
+                "given initial state.")
+    if check_unique and _is_concrete(gen):
+        k = kernel_dimension(gen, tol)
+        if k > 1:
+            raise NonUniqueSteadyStateError(
+                f"the {what} has a {k}-dimensional stationary manifold: the steady state is "
+                "not unique (it depends on the initial state; e.g. collective dissipation conserves "
+                f"total spin). {hint}"
+            )
+    a = gen.at[0, :].set(vec(jnp.eye(d, dtype=gen.dtype)))
+    b = jnp.zeros(d * d, dtype=gen.dtype).at[0].set(1.0)
+    sol = lx.linear_solve(lx.MatrixLinearOperator(a), b, solver=lx.LU(), throw=False)
+    rho = unvec(sol.value, d)
+    rho = 0.5 * (rho + rho.conj().T)
+    resid = jnp.max(jnp.abs(gen @ vec(rho)))
+    bad = ~jnp.all(jnp.isfinite(rho)) | (resid > resid_tol * jnp.maximum(1.0, jnp.max(jnp.abs(gen))))
+    return _fail(
+        rho,
+        bad,
+        f"steady state: the bordered {what} system is singular (non-unique steady state?). {hint}",
+    )
 
 
 def steady_state(H, jump_ops, *, check_unique: bool = True, tol: float = NULL_TOL):
@@ -51,29 +80,8 @@ def steady_state(H, jump_ops, *, check_unique: bool = True, tol: float = NULL_TO
     reported by ``eqx.error_if``). Use :func:`stationary_projection` with an initial state then.
     """
     h = hermitian(H, "H")
-    d = h.shape[0]
     lv = lindbladian(h, jump_ops)
-    if check_unique and _is_concrete(lv):
-        k = kernel_dimension(lv, tol)
-        if k > 1:
-            raise NonUniqueSteadyStateError(
-                f"the Lindbladian has a {k}-dimensional stationary manifold: the steady state is "
-                "not unique (it depends on the initial state; e.g. collective dissipation conserves "
-                "total spin). Use jt.stationary_projection(H, jump_ops, rho0) to get the long-time "
-                "limit of a given initial state."
-            )
-    a, b = _bordered(lv, d)
-    sol = lx.linear_solve(lx.MatrixLinearOperator(a), b, solver=lx.LU(), throw=False)
-    rho = unvec(sol.value, d)
-    rho = 0.5 * (rho + rho.conj().T)
-    resid = jnp.max(jnp.abs(lv @ vec(rho)))
-    bad = ~jnp.all(jnp.isfinite(rho)) | (resid > 1e-6 * jnp.maximum(1.0, jnp.max(jnp.abs(lv))))
-    return _fail(
-        rho,
-        bad,
-        "steady_state: the bordered linear system is singular (non-unique steady state?);"
-        " use jt.stationary_projection(H, jump_ops, rho0)",
-    )
+    return kernel_state(lv, what="Lindbladian", check_unique=check_unique, tol=tol, resid_tol=1e-6)
 
 
 def stationary_projector(H, jump_ops, *, tol: float = NULL_TOL):
@@ -105,6 +113,7 @@ def stationary_projection(H, jump_ops, rho0, *, tol: float = NULL_TOL):
 __all__ = [
     "NonUniqueSteadyStateError",
     "kernel_dimension",
+    "kernel_state",
     "stationary_projection",
     "stationary_projector",
     "steady_state",
