@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from _timing import timeit  # noqa: E402
 
 import jaxthermo as jt  # noqa: E402
 from jaxthermo.ensembles import SpinEnsemble, analytic  # noqa: E402
@@ -46,15 +46,6 @@ AGREE_TOL = 1e-6
 def rates():
     b = jt.ThermalBath(XB, GAMMA)
     return float(b.rate(1.0)), float(b.rate(-1.0))
-
-
-def timeit(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def blocks_fn(n, ts=TS, num_nodes=32):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 import warnings
 from pathlib import Path
@@ -26,6 +25,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from _timing import timeit  # noqa: E402
 
 import jaxthermo as jt  # noqa: E402
 
@@ -40,15 +40,6 @@ def problem(n):
     ops = [np.sqrt(GAMMA * (nbar + 1)) * np.asarray(jm), np.sqrt(GAMMA * nbar) * np.asarray(jp)]
     rho0 = np.asarray(jt.gibbs_state(jz, BETA_0))
     return np.asarray(jz), ops, rho0, np.linspace(0.0, 20.0, 101)
-
-
-def timeit(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def run_jaxthermo(h, ops, rho0, ts, layout):
