@@ -12,6 +12,13 @@ Energies in units of ``hbar omega_h``, dimensionless ``x = hbar omega_h beta`` (
   root of ``Var_ns(y) = n Var_s(y)`` (App. G, Eq. G4); for ``s = 1/2`` and large ``n``,
   ``beta_l ~ ln[(sqrt n + 1)/(sqrt n - 1)]`` and the normalised maximum is ``(1 - 1/sqrt n)^2``
   (spec seed-001 Sec. 2.6, derived there, not in the paper; corrections ``O((n+1) e^{-(n+1) beta_l})``).
+* free energy per cycle (Eqs. 53-54), ``Delta F_cyc = (1/x_c - 1/x_h){S(x_h) - S(lambda x_c)}``
+  with the collective stationary entropy ``S[rho_inf(x0; x)]`` (Eqs. 32-35) or the thermal one
+  ``S_th = n S_s`` (Eq. 36), reproduced as written (spec Sec. 2.6: Eq. 53 equals the sum of the two
+  isochoric free-energy changes plus W, i.e. it leaves the work term out); "effective
+  amplification" ``|Delta F_coh| > |Delta F_inc|`` (Eq. 55), and the Fig. 10 crossing ``x*`` where
+  ``S_+(x) - S_+(0) = S_th(x) - S_th(0)`` (condition 55 holds when ``x_h`` and ``lambda x_c`` lie in
+  ``(0, x*)``, ``x0 = +inf``).
 
 The thermal-ladder functions ``e_J``, ``Var_J``, ``ln Z_J`` and the multiplicities come from
 :mod:`jaxthermo.ensembles`. These closed forms are the references the dynamical
@@ -119,8 +126,94 @@ def beta_l_exact(n, s=0.5):
     return float(y)
 
 
+def _entropies():
+    from ..ensembles import analytic
+
+    return analytic
+
+
+def collective_entropy(n, s, x0, x):
+    """``S[rho_inf(x0; x)] = sum_J w_J [S_J(x) - ln p_J(x0)]`` (Eqs. 32-35), nats (broadcasts
+    over ``x0`` and ``x``)."""
+    n, s, an = positive_int(n, "n"), spin_value(s), _entropies()
+    return jnp.vectorize(lambda a, b: an.entropy_steady(n, s, a, b))(x0, x)
+
+
+def thermal_entropy(n, s, x):
+    """``S[rho_th(x)] = n S_s(x)`` (Eq. 36), nats."""
+    return _entropies().entropy_thermal(positive_int(n, "n"), spin_value(s), x)
+
+
+def _cycle_prefactor(x_h, x_c):
+    """``1/x_c - 1/x_h`` (temperatures in units of hbar omega_h / k_B; ``1/inf = 0``)."""
+    return 1.0 / jnp.asarray(x_c, dtype=float) - 1.0 / jnp.asarray(x_h, dtype=float)
+
+
+def free_energy_per_cycle_collective(n, s, x0, x_h, x_c, lam):
+    """``Delta F_cyc^coh = (1/x_c - 1/x_h){S[rho_inf(x0; x_h)] - S[rho_inf(x0; lambda x_c)]}``
+    (paper 001, Eq. 53, as written; ``<= 0`` in the engine regime ``0 < x_h <= lambda x_c``)."""
+    ds = collective_entropy(n, s, x0, x_h) - collective_entropy(n, s, x0, lam * x_c)
+    return _cycle_prefactor(x_h, x_c) * ds
+
+
+def free_energy_per_cycle_independent(n, s, x_h, x_c, lam):
+    """``Delta F_cyc^inc = (1/x_c - 1/x_h){S[rho_th(x_h)] - S[rho_th(lambda x_c)]}`` (Eq. 54)."""
+    ds = thermal_entropy(n, s, x_h) - thermal_entropy(n, s, lam * x_c)
+    return _cycle_prefactor(x_h, x_c) * ds
+
+
+def effective_amplification(n, s, x0, x_h, x_c, lam):
+    """Eq. 55: ``|Delta F_cyc^coh| > |Delta F_cyc^inc|`` (the combined action of the two collective
+    baths is amplified although each one alone is mitigated). Boolean array."""
+    return jnp.abs(free_energy_per_cycle_collective(n, s, x0, x_h, x_c, lam)) > jnp.abs(
+        free_energy_per_cycle_independent(n, s, x_h, x_c, lam))
+
+
+def entropy_crossing(n, s=0.5):
+    """``x* > 0`` where ``S_+(x) - S_+(0) = S_th(x) - S_th(0)`` (paper 001, Fig. 10; ``x0 = +inf``).
+
+    For ``0 < x < x*`` the collective curve lies below the independent one (``S_+`` falls faster:
+    ``Var_ns(0) > n Var_s(0)``), so condition (55) holds when ``x_h`` and ``lambda x_c`` both lie in
+    ``(0, x*)``. Bisection on a bracket then Newton (autodiff); concrete (float) result.
+    """
+    n, s = positive_int(n, "n"), spin_value(s)
+    if n < 2:
+        raise ValueError("entropy_crossing needs n >= 2 (for n = 1 both curves coincide)")
+    inf = math.inf
+
+    @jax.jit
+    def g(x):
+        return (collective_entropy(n, s, inf, x) - collective_entropy(n, s, inf, 0.0)
+                - thermal_entropy(n, s, x) + thermal_entropy(n, s, 0.0))
+
+    lo, hi = 1e-6, 1.0
+    if float(g(lo)) >= 0:
+        raise ValueError(f"no crossing: S_+ does not start below S_th for n={n}, s={s}")
+    while float(g(hi)) < 0:
+        hi *= 2.0
+        if hi > 1e4:
+            raise ValueError(f"no crossing found below x = 1e4 for n={n}, s={s}")
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if float(g(mid)) < 0:
+            lo = mid
+        else:
+            hi = mid
+    x = jnp.asarray(0.5 * (lo + hi))
+    dg = jax.jit(jax.grad(g))
+    for _ in range(4):
+        x = x - g(x) / dg(x)
+    return float(x)
+
+
 __all__ = [
     "beta_l_exact",
+    "collective_entropy",
+    "effective_amplification",
+    "entropy_crossing",
+    "free_energy_per_cycle_collective",
+    "free_energy_per_cycle_independent",
+    "thermal_entropy",
     "beta_l_large_n",
     "block_weights",
     "coherent_advantage",

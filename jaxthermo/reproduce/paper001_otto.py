@@ -11,6 +11,10 @@ collective (coherent) vs independent (incoherent) spin Otto engine.
   form ``ln[(sqrt n + 1)/(sqrt n - 1)]``, ``(1 - 1/sqrt n)^2`` (spec, not in the paper), the
   ``y -> 0`` limit ``(ns + 1)/(s + 1)`` (Eq. 52) and the size threshold of case 21; and optax
   recovers ``beta_l`` by gradient ascent through the engine.
+* ``otto_free_energy`` (Eqs. 53-55, Fig. 10): the free energy per cycle, collective vs independent,
+  as written in the paper (spec Sec. 2.6: Eq. 53 leaves the work term out), the crossing points
+  ``x*`` of ``S_+(x) - S_+(0)`` and ``S_th(x) - S_th(0)``, condition (55) on both sides of ``x*``, and
+  the closed forms against a brute-force full-space limit cycle (n = 3, x0 = 2).
 
 Energies in units of ``hbar omega_h``; ``x = hbar omega_h beta``. Erratum followed (spec X5-type
 ambiguity, Sec. 6): Eq. 52 needs ``lambda x_c << 1/(ns)``, so the ratio limit is checked at
@@ -170,3 +174,68 @@ def otto_optimum(ctx):
     fig.savefig(ctx.figure_path("fig9_otto.png"), dpi=120)
     plt.close(fig)
     ctx.record("beta_l", {str(n): beta_l_exact(n) for n in (2, 6, 9, 100)})
+
+
+@reproduction(paper="001", name="otto_free_energy")
+def otto_free_energy(ctx):
+    """Eqs. 53-55 and Fig. 10: free energy per cycle and effective amplification."""
+    import matplotlib.pyplot as plt
+
+    from ..engines import (
+        OttoCycle,
+        collective_entropy,
+        effective_amplification,
+        entropy_crossing,
+        free_energy_per_cycle_collective,
+        free_energy_per_cycle_independent,
+        spin_operator_medium,
+        thermal_entropy,
+    )
+    from ..thermo.entropy import entropy
+
+    inf = math.inf
+    refs = {2: 2.0186404, 6: 1.4409486, 9: 1.2480137, 100: 0.4877200}
+    for n, ref in refs.items():
+        xs = entropy_crossing(n)
+        ctx.check(f"Fig. 10 crossing x* (n={n}, s=1/2, x0=inf)", ref, xs, atol=2e-7)
+        ok_in = bool(effective_amplification(n, 0.5, inf, 0.25 * xs, 0.75 * xs / 0.5, 0.5))
+        ok_out = bool(effective_amplification(n, 0.5, inf, 1.1 * xs, 3.0 * xs / 0.5, 0.5))
+        ctx.check_true(f"Eq. 55 holds with x_h, lambda x_c in (0, x*) and fails beyond (n={n})",
+                       ok_in and not ok_out, got=(ok_in, ok_out))
+    # Eqs. 53-54 at one point (n = 6, x0 = inf, x_h = 0.1, x_c = 2, lambda = 0.5): <= 0 both
+    f_coh = float(free_energy_per_cycle_collective(6, 0.5, inf, 0.1, 2.0, 0.5))
+    f_inc = float(free_energy_per_cycle_independent(6, 0.5, 0.1, 2.0, 0.5))
+    ctx.check_true("Eqs. 53-54 <= 0 in the engine regime (n=6)", f_coh <= 0 and f_inc <= 0,
+                   got=(f_coh, f_inc))
+    ctx.record("dF_cyc_coh_n6", f_coh)
+    ctx.record("dF_cyc_inc_n6", f_inc)
+    # brute force: full 8-dim space, n = 3, x0 = 2 (memory of the initial block weights)
+    n, xh, xc, lam, x0 = 3, 0.3, 2.0, 0.6, 2.0
+    for bath, closed in (("collective", lambda: free_energy_per_cycle_collective(n, 0.5, x0, xh, xc, lam)),
+                         ("independent", lambda: free_energy_per_cycle_independent(n, 0.5, xh, xc, lam))):
+        o = OttoCycle(spin_operator_medium(n, 0.5, bath), xh, xc, lam, beta0=x0)
+        c = o.limit_cycle()
+        ds = float(entropy(o.medium.density(c.state_hot)) - entropy(o.medium.density(c.state_start)))
+        ctx.check(f"Eq. {53 if bath == 'collective' else 54} closed form = full-space limit cycle "
+                  f"(n=3, {bath}, x0=2)", (1 / xc - 1 / xh) * ds, float(closed()), rtol=1e-9)
+    # figure 10
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    xx = jnp.linspace(0.0, 3.0, 301)
+    for n in refs:
+        dcoh = collective_entropy(n, 0.5, inf, xx) - collective_entropy(n, 0.5, inf, 0.0)
+        dinc = thermal_entropy(n, 0.5, xx) - thermal_entropy(n, 0.5, 0.0)
+        (line,) = ax.plot(xx, dcoh, label=f"n={n}")
+        ax.plot(xx, dinc, ":", color=line.get_color())
+        xs = entropy_crossing(n)
+        if xs <= 3.0:
+            ax.plot([xs], [float(collective_entropy(n, 0.5, inf, xs) - collective_entropy(n, 0.5, inf, 0.0))],
+                    "o", color=line.get_color(), ms=4)
+    ax.set_ylim(-8.0, 0.2)
+    ax.set_xlabel(r"$\hbar\omega\beta_B$")
+    ax.set_ylabel(r"$S(x) - S(0)$ (solid: $S_+$, dotted: $S^{th}$)")
+    ax.legend(fontsize=7)
+    ax.set_title("paper 001 Fig. 10")
+    fig.tight_layout()
+    fig.savefig(ctx.figure_path("fig10_entropy_crossing.png"), dpi=120)
+    plt.close(fig)
+    ctx.record("x_star", {str(n): entropy_crossing(n) for n in refs})
