@@ -14,6 +14,20 @@ same reduced state):
   ``(2s+1)``-dimensional tridiagonal eigenproblem; numerically exact, no alternating sums).
   The reduced state is diagonal (Eq. H1).
 
+* any ``s`` with coherences inside blocks (the general path): the reduced state is fixed by the
+  one-body tensor averages ``<e^k_q>_loc = <(1/n) sum_i e^k_q(i)>`` for ranks ``k = 0..2s``
+  (``e^k_q`` the unit spherical tensors of one spin, ``<s||e^k||s> = 1``), as
+  ``rho_loc = sum_{k,q} (2k+1) conj(<e^k_q>) e^k_q``. On block J, averaged over the multiplicity
+  space (``sigma_J = 1/l_J``), ``sum_i e^k_q(i)`` is by permutation symmetry ``n`` times the
+  operator on the last spin, and by the Wigner-Eckart theorem proportional to the spin-J unit
+  tensor, ``E^k_q(J) r^k_J`` with (coupling the first ``n - 1`` spins to ``J'``, then ``J' + s``
+  to ``J``; Edmonds Eq. 7.1.8)
+
+      r^k_J = n sum_{J'} (l^{(n-1)}_{J'} / l_J) (-1)^{J'+s+J+k} (2J+1) {s J J'; J s k},
+
+  so ``<e^k_q>_loc = sum_J w_J r^k_J Tr[rho_J E^k_q(J)] / n`` (3j and 6j symbols in
+  :mod:`jaxthermo.ensembles.recoupling`). Checked against the partial trace in the full space.
+
 The paper's Appendix D formulas (D4-D6) assume Dicke states are uniform superpositions, which holds
 only for s = 1/2 (spec erratum X6): for n = 3, s = 1, x_B = 1, x0 = inf they give populations
 (0.03348, 0.12491, 0.84161) where the true ones (computed here, checked against the partial trace
@@ -28,6 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .multiplicity import multiplicities
+from .recoupling import wigner_3j, wigner_6j
 from .state import BlockState
 
 __all__ = ["local_state", "local_transfer"]
@@ -80,11 +95,50 @@ def local_transfer(n, s):
     return jnp.asarray(_transfer(int(n), int(round(2 * s))))
 
 
-def local_state(state: BlockState, n, s):
-    """The ``(2s+1, 2s+1)`` single-spin reduced state (basis ``m = s, ..., -s``).
+@functools.lru_cache(maxsize=16)
+def _tensor_maps(n: int, two_s: int):
+    """Static data of the general path: ``(coef, band_cols, unit)``.
 
-    Exact for any block state when ``s = 1/2`` and for m-diagonal block states for any ``s``;
-    raises for ``s > 1/2`` with coherences inside blocks (not implemented).
+    ``coef[b, K, i] = r^k_J E^k_q(J)[M'+q, M'] / n`` at grid row ``i`` (``M' = ns - i``), ``K``
+    running over ``(k, q)``; ``band_cols[K, i] = i - q`` (column of ``M' + q``, clipped);
+    ``unit[K] = (2k+1) e^k_q`` on one spin (basis ``mu = s..-s``).
+    """
+    s = two_s / 2
+    d = two_s + 1
+    jn, log_l = multiplicities(n, s)
+    jp, log_lp = multiplicities(n - 1, s)
+    dim = int(round(n * two_s)) + 1
+    ns = n * s
+    mp = ns - np.arange(dim)  # M' on the grid
+    mu = s - np.arange(d)
+    kq = [(k, q) for k in range(d) for q in range(-k, k + 1)]
+    coef = np.zeros((len(jn), len(kq), dim))
+    cols = np.zeros((len(kq), dim), dtype=np.int64)
+    unit = np.zeros((len(kq), d, d))
+    jn_, jp_ = np.asarray(jn)[:, None], np.asarray(jp)[None, :]
+    for a, (k, q) in enumerate(kq):
+        # r^k_J / n for every block J (sum over the n-1 spin blocks J')
+        six = wigner_6j(s, jn_, jp_, jn_, s, k)
+        sign = np.where(np.round(jp_ + s + jn_ + k) % 2 == 0, 1.0, -1.0)
+        r = np.sum(np.exp(np.asarray(log_lp)[None, :] - np.asarray(log_l)[:, None]) * sign
+                   * (2 * jn_ + 1) * six, axis=1)
+        m = mp + q
+        e_j = np.where(np.round(jn_ - m[None, :]) % 2 == 0, 1.0, -1.0) \
+            * wigner_3j(jn_, k, jn_, -m[None, :], q, mp[None, :])
+        coef[:, a, :] = r[:, None] * e_j
+        cols[a] = np.clip(np.arange(dim) - q, 0, dim - 1)
+        unit[a] = (2 * k + 1) * np.where(np.round(s - mu[:, None]) % 2 == 0, 1.0, -1.0) \
+            * wigner_3j(s, k, s, -mu[:, None], q, mu[None, :])
+    return coef, cols, unit
+
+
+def local_state(state: BlockState, n, s):
+    """The ``(2s+1, 2s+1)`` single-spin reduced state (basis ``m = s, ..., -s``), any ``s``.
+
+    For ``rho = (+)_J w_J rho_J (x) 1/l_J`` (the permutation-invariant states block states
+    represent; with another ``sigma_J`` this is the reduced state averaged over the spins).
+    Fast paths: ``s = 1/2`` (first moments) and m-diagonal states (transfer matrix); the general
+    path uses the rank-k tensor averages (module docstring).
     """
     cdt = jnp.result_type(complex)
     if round(2 * s) == 1:
@@ -101,10 +155,13 @@ def local_state(state: BlockState, n, s):
         jminus = jnp.sum(state.w * jnp.sum(jnp.sqrt(b[:, 1:]) * sup, -1))
         return jnp.array([[up, jminus / n], [jnp.conj(jminus) / n, down]], dtype=cdt)
     if not state.diagonal:
-        raise NotImplementedError(
-            "local_state for s > 1/2 needs an m-diagonal block state (state.diagonal=True); "
-            "for states with coherences inside blocks use to_full + ptrace at small n"
-        )
+        if int(n) == 1:
+            return (state.w[0] * state.blocks[0]).astype(cdt)
+        coef, cols, unit = _tensor_maps(int(n), int(round(2 * s)))
+        rows = np.arange(state.dim_pad)
+        band = state.blocks[:, rows[None, :], cols]  # (nb, K, D): rho_J[M', M'+q]
+        avg = jnp.einsum("b,bKi,bKi->K", state.w, band, coef)  # <e^k_q>_loc
+        return jnp.einsum("K,Kab->ab", jnp.conj(avg), unit).astype(cdt)
     t = local_transfer(n, s)
     p = jnp.einsum("b,bk,bkm->m", state.w, state.blocks, t)
     return jnp.diag(p).astype(cdt)
