@@ -22,7 +22,7 @@ import numpy as np
 
 from .._checks import density_matrix, hermitian, operator_list, sorted_times
 from ..quantum.linalg import dag, expm, unvec, vec
-from ..quantum.sparse import dia_offsets, to_dia
+from ..quantum.sparse import ell_pattern, materialize, to_ell
 from .lindblad import effective_hamiltonian_term, lindblad_rhs_from_k, lindbladian
 
 
@@ -75,8 +75,13 @@ def _concrete_numpy(x):
     return [np.asarray(i) for i in items] if isinstance(x, (list, tuple)) else np.asarray(x)
 
 
-def _dia_plan(h, jump_ops, d, layout):
-    """Static DIA offsets (for H and each jump operator) when the DIA layout pays off, else None."""
+def _sparse_plan(h, jump_ops, d, layout):
+    """Static ELL patterns (for H and each jump operator) when the sparse layout pays off, else None.
+
+    Cost model (memory passes over a (d, d) array): the sparse right-hand side reads ``E_H`` rows per
+    output row for ``H`` and ``3 E_k`` for jump operator ``k`` plus three transposes per operator and
+    one for the Hermitian part; the dense one costs ``(1 + 2k) d^3`` flops.
+    """
     if layout == "dense" or (layout == "auto" and d < 16):
         return None
     h_np = _concrete_numpy(h)
@@ -84,12 +89,12 @@ def _dia_plan(h, jump_ops, d, layout):
     if h_np is None or ops_np is None:
         return None
     ops_list = list(ops_np) if not (isinstance(ops_np, np.ndarray) and ops_np.ndim == 2) else [ops_np]
-    h_off = dia_offsets(h_np)
-    l_offs = [dia_offsets(o) for o in ops_list]
-    dia_cost = (len(h_off) + sum(3 * len(o) for o in l_offs)) * d * d
+    h_pat = ell_pattern(h_np)
+    l_pats = [ell_pattern(o) for o in ops_list]
+    sparse_cost = (h_pat[0].shape[0] + 1 + sum(3 * p[0].shape[0] + 2 for p in l_pats)) * d * d
     dense_cost = (1 + 2 * len(ops_list)) * d**3
-    if layout == "dia" or dia_cost * 4 < dense_cost:
-        return h_off, l_offs
+    if layout == "dia" or sparse_cost * 4 < dense_cost:
+        return h_pat, l_pats
     return None
 
 
@@ -152,22 +157,28 @@ def mesolve(
     e_ops = None if exp_ops is None else operator_list(exp_ops, "exp_ops", d)
     t_start = ts[0] if t0 is None else jnp.asarray(t0, dtype=ts.dtype)
 
-    plan = _dia_plan(H, jump_ops, d, layout) if h_const is not None else None
+    plan = _sparse_plan(H, jump_ops, d, layout) if h_const is not None else None
     if layout == "dia" and plan is None:
         raise ValueError("layout='dia' needs a constant, concrete H and concrete jump_ops")
 
     # diffrax integrates a real state: y = (Re rho, Im rho) stacked on a leading axis of size 2
     if plan is not None:
-        h_dia = to_dia(h_const.astype(ops.dtype), plan[0])
-        l_dia = [to_dia(ops[i], offs) for i, offs in enumerate(plan[1])]
-        l_dag = [op.dag() for op in l_dia]
+        # Sparse layout (quantum.sparse.EllOperator, row gathers). rho is kept exactly Hermitian (the
+        # right-hand side returns X + X^dag and the solver only forms real combinations), so the
+        # sandwich L rho L^dag = L (L rho)^dag needs left products only. Intermediates are
+        # materialised so XLA does not recompute gathers inside gathers.
+        rho0 = 0.5 * (rho0 + dag(rho0))
+        h_ell = to_ell(h_const.astype(ops.dtype), plan[0])
+        l_ell = [to_ell(ops[i], pat) for i, pat in enumerate(plan[1])]
+        l_dag = [op.dag() for op in l_ell]
 
         def rhs(t, y, args):
-            rho = _to_complex(y)
-            x = -1j * h_dia.matmul(rho)
-            for op, op_d in zip(l_dia, l_dag, strict=True):
-                yk = op.matmul(rho)
-                x = x - 0.5 * op_d.matmul(yk) + 0.5 * op_d.rmatmul(yk)
+            rho = materialize(_to_complex(y), t)
+            x = h_ell.matmul(rho, -1j)
+            for op, op_d in zip(l_ell, l_dag, strict=True):
+                yk = materialize(op.matmul(rho), t)
+                ykd = materialize(dag(yk), t)
+                x = materialize(x - op_d.matmul(yk, 0.5) + op.matmul(ykd, 0.5), t)
             return _to_real(x + dag(x))
     elif h_const is not None:
         k_const = effective_hamiltonian_term(h_const.astype(ops.dtype), ops)
