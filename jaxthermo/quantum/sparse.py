@@ -177,6 +177,34 @@ class EllOperator(eqx.Module):
             out = t if out is None else out + t
         return out
 
+    def matmul_split(self, ys, scale=1.0):
+        """``scale * A @ X`` on the real pair ``ys = (Re X, Im X)`` of shape (2, d, m), returned as a pair.
+
+        Real values (and a real or imaginary ``scale``) skip the cross terms of the complex product.
+        """
+        cols = self.cols.a
+        w = scale * self.vals
+        real_v = not jnp.iscomplexobj(self.vals)
+        sc = complex(scale)
+        has_re = not (real_v and sc.real == 0)
+        has_im = not (real_v and sc.imag == 0)
+        wr, wi = jnp.real(w), jnp.imag(w)
+        out_re, out_im = None, None
+        for e in range(cols.shape[0]):
+            g = ys[:, cols[e]]
+            a, b = g[0], g[1]
+            tr, ti = [], []
+            if has_re:
+                tr.append(wr[e][:, None] * a)
+                ti.append(wr[e][:, None] * b)
+            if has_im:
+                tr.append(-wi[e][:, None] * b)
+                ti.append(wi[e][:, None] * a)
+            tr, ti = sum(tr[1:], tr[0]), sum(ti[1:], ti[0])
+            out_re = tr if out_re is None else out_re + tr
+            out_im = ti if out_im is None else out_im + ti
+        return jnp.stack([out_re, out_im])
+
     def rmatmul(self, x, scale=1.0):
         """``scale * X @ A`` for ``X`` of shape (m, d), as ``(A^T X^T)^T`` (row gathers of ``A^T``)."""
         return self.transpose().matmul(x.T, scale).T
