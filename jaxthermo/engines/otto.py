@@ -275,12 +275,13 @@ class OttoCycle(eqx.Module):
             energy_hot=wh * e_1, carnot_efficiency=carnot, state_start=start, state_hot=s1,
         )
 
-    def run(self, n_cycles: int, *, method: str = "propagator"):
+    def run(self, n_cycles: int, *, method: str = "propagator", adjoint=None):
         """Works of the first ``n_cycles`` cycles from the initial state, stroke by stroke (a
         brute-force check that the limit cycle is reached, and of its memory).
 
         ``method="propagator"``: the exact stroke maps; ``"mesolve"`` (full-space medium, finite
-        strokes): each isochore integrated by :func:`jaxthermo.mesolve` (diffrax).
+        strokes): each isochore integrated by :func:`jaxthermo.mesolve` (diffrax), with its
+        ``adjoint`` (default: mesolve's; e.g. :class:`jaxthermo.dynamics.adjoint.StoredStepAdjoint`).
         """
         if method not in ("propagator", "mesolve"):
             raise ValueError(f"method must be 'propagator' or 'mesolve', got {method!r}")
@@ -298,7 +299,8 @@ class OttoCycle(eqx.Module):
 
                 def m(s):
                     rho = med.density(s)
-                    out = mesolve(w * med.h0, rho, jnp.stack([jnp.zeros_like(tau), tau]), ops)
+                    out = mesolve(w * med.h0, rho, jnp.stack([jnp.zeros_like(tau), tau]), ops,
+                                  adjoint=adjoint)
                     return med.state_from_density(out.states[-1])
 
                 return m
