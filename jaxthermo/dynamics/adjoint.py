@@ -73,9 +73,10 @@ def _erk_step(vf, tableau, t, h, y, args):
     a, b, c = tableau
     ks = [vf(t, y, args)]
     for i, row in enumerate(a, start=1):
-        inc = functools.reduce(
-            lambda acc, jk: jtu.tree_map(lambda u, k: u + (h * row[jk[0]]) * k, acc, jk[1]),
-            [(j, k) for j, k in enumerate(ks) if row[j] != 0.0], y)
+        inc = y
+        for aij, k in zip(row, ks, strict=True):
+            if aij != 0.0:
+                inc = jtu.tree_map(lambda u, kk, aij=aij: u + (h * aij) * kk, inc, k)
         ks.append(vf(t + c[i] * h, inc, args))
     out = y
     for bi, k in zip(b, ks, strict=True):
