@@ -10,6 +10,21 @@ own ``solver``, ``stepsize_controller`` and ``adjoint`` objects are passed strai
 * a callable ``t -> H(t)`` (any JAX function of the scalar time);
 * a :class:`PiecewiseConstant` (values held constant between switching times); the integrator is
   told the switching times (``jump_ts``) so steps do not straddle them.
+
+The state handed to diffrax is real, ``y = (Re rho, Im rho)``; the default solver is ``Tsit5`` with a
+``PIDController`` (at rtol 1e-8 it needed fewer right-hand-side evaluations than Dopri5 and Dopri8 on
+the collective-spin benchmark). Two layouts of the right-hand side ``L(rho) = X + X^dag`` (see
+``lindblad.py``):
+
+* dense: ``X = K rho + 1/2 sum_k L_k rho L_k^dag`` with matrix products;
+* sparse (``layout="dia"``, chosen by ``"auto"`` when it needs under a quarter of the dense work):
+  operators in the row-compressed layout of ``quantum.sparse.EllOperator``, left products only:
+  ``Y_k = L_k rho``, ``X = -i H rho - 1/2 sum_k L_k^dag Y_k + 1/2 sum_k L_k Y_k^dag``
+  (``L_k Y_k^dag = L_k rho L_k^dag`` because rho is kept exactly Hermitian: ``rho0`` is symmetrised and
+  the solver only forms real linear combinations of Hermitian right-hand sides). Each ``Y_k``, its
+  transpose and the running ``X`` are materialised (``quantum.sparse.materialize``), so one
+  right-hand side is ``2 + 3k`` fused passes over (d, d) arrays. With real ``H`` and ``L_k`` it runs on
+  the real pair ``(Re rho, Im rho)`` directly.
 """
 
 from __future__ import annotations
@@ -138,10 +153,11 @@ def mesolve(
     exp_ops : optional list of operators; ``expects[i, j] = Tr[exp_ops[i] rho(ts[j])]``.
     solver : a diffrax solver (default ``Tsit5()``); stepsize_controller default
         ``PIDController(rtol, atol)``; adjoint default ``RecursiveCheckpointAdjoint()``.
-    layout : ``"dense"``, ``"dia"`` (sparse-diagonal operators, see ``quantum.sparse``) or
-        ``"auto"`` (default): DIA when ``H`` is constant, ``H`` and ``jump_ops`` are concrete
-        (their sparsity pattern is structural) and it needs fewer than a quarter of the dense flops.
-        Collective spin operators in the product basis and bosonic ladders are DIA-friendly.
+    layout : ``"dense"``, ``"dia"`` (sparse operators in the row-compressed layout of
+        ``quantum.sparse.EllOperator``; the name is kept from the earlier sparse-diagonal layout) or
+        ``"auto"`` (default): sparse when ``H`` is constant, ``H`` and ``jump_ops`` are concrete
+        (their sparsity pattern is structural) and it needs fewer than a quarter of the dense work.
+        Collective spin operators in the product basis and bosonic ladders are sparse-friendly.
     """
     if layout not in ("auto", "dense", "dia"):
         raise ValueError(f"layout must be 'auto', 'dense' or 'dia', got {layout!r}")
