@@ -95,6 +95,36 @@ def test_bad_inputs_name_the_argument():
         ps.SphereGrid.for_accuracy(0.5, 2.0)
 
 
+def test_batched_states_are_checked_state_by_state():
+    g = ps.SphereGrid(4)
+    good = jnp.eye(2, dtype=complex) / 2
+    bad_h = jnp.array([[0.5, 0.1], [0.3, 0.5]], dtype=complex)
+    bad_t = jnp.eye(2, dtype=complex)
+    ch = ps.Dephasing(1.0)
+    fns = [lambda r: ps.husimi_q(r, 0.5, g), lambda r: ps.wehrl_entropy(r, 0.5, g),
+           lambda r: ps.wehrl_production(r, 0.5, ch, g), lambda r: ps.wehrl_rate(r, 0.5, ch, g),
+           lambda r: ps.wehrl_entropy(r, grid=ps.PlaneGrid(8, 8, 3.0))]
+    for fn in fns:
+        with pytest.raises(ValueError, match=r"rho\[2\] \(batch index 2\) must be Hermitian"):
+            fn(jnp.stack([good, good, bad_h]))
+        with pytest.raises(ValueError, match=r"rho\[1, 0\] .* must be of unit trace"):
+            fn(jnp.stack([good, good, bad_t, good]).reshape(2, 2, 2, 2))
+    # a valid batch passes (maximally mixed spin 1/2: S_Q = ln 2 exactly on any grid)
+    f = jax.jit(lambda r: ps.wehrl_entropy(r, 0.5, g))
+    np.testing.assert_allclose(f(jnp.stack([good, good])), [LN2, LN2], atol=1e-13)
+    # under jit the per-state check is an error_if: it still fires, at run time
+    with pytest.raises(Exception, match="Hermitian"):
+        jax.block_until_ready(f(jnp.stack([good, bad_h])))
+    with pytest.raises(Exception, match="unit trace"):
+        jax.block_until_ready(f(jnp.stack([bad_t, good])))
+    # and it does not get in the way of vmap / grad over a batch
+    v = jax.vmap(lambda r: ps.wehrl_entropy(r[None], 0.5, g)[0])(jnp.stack([good, good]))
+    np.testing.assert_allclose(v, [LN2, LN2], atol=1e-13)
+    dg = jax.grad(lambda t: jnp.sum(ps.wehrl_entropy(
+        jnp.stack([good, cs_dm(0.5, t, 0.3)]), 0.5, ps.SphereGrid(12))))(0.7)
+    assert np.isfinite(float(dg))
+
+
 # ---------------------------------------------------------------- Husimi Q
 
 

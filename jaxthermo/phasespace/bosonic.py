@@ -21,8 +21,9 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import density_matrix, positive_int
+from .._checks import positive_int
 from ..quantum.linalg import xlogx
+from ._validate import density_matrices
 
 
 class PlaneGrid(eqx.Module):
@@ -78,8 +79,7 @@ def _check_mode(rho):
     rho = jnp.asarray(rho)
     if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
         raise ValueError(f"rho must be a (..., N, N) array, got shape {tuple(rho.shape)}")
-    if rho.ndim == 2:
-        rho = density_matrix(rho, "rho")
+    rho = density_matrices(rho, "rho")  # state by state for a batch
     return rho.astype(jnp.result_type(complex))
 
 

@@ -1,4 +1,4 @@
-"""Husimi Q function of one or two spins on a quadrature grid, as tensor contractions.
+"""Husimi Q function of one or two spins on a quadrature grid, as small tensor contractions.
 
 Paper 004, eq. (2): ``Q(Omega) = <Omega|rho|Omega>`` and, for two spins,
 ``Q(Omega_a, Omega_b) = <Omega_a Omega_b| rho |Omega_a Omega_b>`` (spec seed-004, Sec. 1.2). Q is
@@ -6,24 +6,36 @@ NOT rescaled: ``0 <= Q <= 1`` and ``c_a c_b int dOmega_a dOmega_b Q = 1`` with
 ``c_J = (2J+1)/(4 pi)``. The composite basis is the core's ``tensor`` order (spin a first), each
 factor in the basis ``m = J..-J`` (index 0 = spin up).
 
-How it is computed (no Python loop over grid points). With the rank-one kernels
-``P[g, m, m'] = conj(z_m(g)) z_m'(g)`` of the coherent amplitudes on each sphere,
+How it is computed (no Python loop over grid points). The coherent amplitudes factorise,
+``<J,m_p|theta,phi> = u_p(theta) e^{-i m_p phi}`` with ``m_p = J - p`` (:mod:`.coherent`), so for
+fixed polar angles Q is a 2-D trigonometric polynomial in ``(phi_a, phi_b)`` with frequencies
+``|k| <= 2 J_a``, ``|l| <= 2 J_b``:
 
-    X[g_a, n, n'] = sum_{m m'} P_a[g_a, m, m'] rho[(m n), (m' n')]        (cost G_a d_a^2 d_b^2)
-    Q[g_a, g_b]   = Re sum_{n n'} X[g_a, n, n'] P_b[g_b, n, n'].
+    Q = sum_{k,l} C[t_a, t_b, k, l] e^{i (k phi_a + l phi_b)},
+    C[t_a, t_b, k, l] = sum_{p,n} u_p u_{p+k}(t_a) u_n u_{n+l}(t_b) rho[(p n), (p+k, n+l)].
 
-For the second (dominant) step we use ``z_n = u_n(theta) e^{-i m_n phi}``: with ``k = n' - n``,
-``Q = c_0 + 2 Re sum_{k>0} c_k e^{i k phi}`` where ``c_k[g_a, theta] = sum_n X[g_a, n, n+k]
-u_n u_{n+k}`` (X is Hermitian in (n, n') for Hermitian rho, so ``c_{-k} = conj(c_k)``; inputs
-must be Hermitian). That is one gathered einsum for the ``c_k`` (cost ``G_a n_theta d_b^2``) and one
-real GEMM ``(G_a n_theta, 2 d_b) x (2 d_b, n_phi)``: O(G_a G_b d_b) instead of O(G_a G_b d_b^2).
-The first step contracts one amplitude at a time (the (G, d, d) kernels are never formed).
-Angle derivatives ``Q_theta``, ``Q_phi`` of spin a use the derivative kernels
-``conj(dz) z + conj(z) dz``; of spin b, ``d(u_n u_n')/dtheta`` and ``i k`` on the harmonics.
-A single spin is the same code with a trivial second factor (d = 1, one node of weight 1).
+Four stages, each a small contraction: (1) ``T[t_a, k, n, n']`` from the diagonals ``k`` of rho
+in spin a (cost ``n_theta_a d_a^2 d_b^2``); (2) ``C`` for ``l >= 0`` only, since Hermitian rho gives
+``C[-k,-l] = conj C[k,l]`` (cost ``n_theta_a n_theta_b d_a d_b^2``); (3) a small DFT matmul over
+``k`` to the ``phi_a`` nodes; (4) a real DFT over ``l`` to the ``phi_b`` nodes (a GEMM, or for
+``d_b <= 4`` an unrolled sum that XLA fuses with the integrand). Stages 3 and 4 are split in
+their even (cos) and odd (sin) parts, evaluated on the half-range nodes ``phi_p``,
+``p = 0..n_phi/2``, and combined as ``F(+-phi_p) = E_p +- O_p`` (one butterfly of the FFT), which
+halves their flops: stage 4 costs about ``2 d_b`` flops per node. Real arithmetic throughout
+(complex numbers only as pairs of real contractions). Nothing of size ``G_a x G_b x d`` is ever
+formed. Inputs must be Hermitian (checked state by state).
 
-Reductions over the 4-D product grid (entropy, production) are done in chunks of spin-a nodes with
-``lax.map``, so memory is ``O(chunk * G_b)`` rather than ``O(G_a * G_b)``.
+Angle derivatives: ``d/dtheta`` replaces ``u_p u_q`` by its theta derivative on that spin;
+``d/dphi_a`` multiplies ``C`` by ``i k``, ``d/dphi_b`` by ``i l``. A single spin is the same code
+with a trivial second factor (d = 1, one node of weight 1).
+
+Reductions over the 4-D product grid (entropy, production) are done in chunks of (spin-a polar
+node, spin-b polar node) blocks with nested ``lax.map``: a chunk of ~16K nodes on CPU stays in
+cache and is consumed by the fused integrand and weighted sum; memory is ``O(chunk)`` rather
+than ``O(G_a G_b)``. Measured on CPU (benchmarks/bench_wehrl.py) the cost at 64^4 nodes is then
+dominated by the ``log`` of ``-Q ln Q`` for small J (XLA's f64 log, ~0.6 ns per node) and by the
+memory passes of stages 3-4 for J = 5; a second FFT butterfly in stage 4 (quarter-range nodes)
+halved its flops but ran slower, and a hand-written bit-level log was 4x slower than XLA's.
 """
 
 from __future__ import annotations
@@ -36,37 +48,50 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import density_matrix, spin_value
-from .coherent import coherent_on_grid, radial_on_grid
+from .._checks import spin_value
+from ._validate import density_matrices
+from .coherent import radial_on_grid
 from .quadrature import as_grids, normalisation
 
-# product-grid nodes per chunk in reductions: cache-sized on CPU (measured ~2x faster than 4M on
-# a 2-core CPU at 64^4 nodes), large on accelerators
-DEFAULT_CHUNK_NODES = {"cpu": 1 << 18}
+# product-grid nodes per chunk in reductions: cache-sized on CPU (2^14 measured best of 2^12..2^20
+# at 64^4 nodes on a 2-core CPU), large on accelerators
+DEFAULT_CHUNK_NODES = {"cpu": 1 << 14}
 DEFAULT_CHUNK_NODES_ACCEL = 1 << 22
+_HP = jax.lax.Precision.HIGHEST
+SMALL_DFT = 4  # up to this many phi_b harmonics (d_b), stage 4 is unrolled instead of a GEMM
 
 
 class SpinFactor(NamedTuple):
     """One sphere's data.
 
-    amps (3, G, d): z, dz/dtheta, dz/dphi and m (d,) (spin a, stage 1); radial
-    (2, n_theta, d, d): real ``u_n u_n'`` and its theta derivative; fourier (2, 2d, n_phi): real
-    harmonic bases for the value and the phi derivative (spin b, stage 2); weights (G,), x and
-    s = cos/sin theta (G,).
+    pairs (2, n_theta, 2d-1, d): real ``u_p u_{p+k}`` and its theta derivative, diagonal offset
+    ``k = -(d-1)..d-1`` on axis 2, zero where ``p + k`` is out of range; phi (n_phi,) nodes;
+    wt (n_theta,) weights of the theta nodes times the uniform phi weight ``2 pi / n_phi``;
+    x, s (n_theta,) ``cos, sin theta``; c = ``(2J+1)/(4 pi)``; shape ``(n_theta, n_phi)``.
     """
 
     j: float
     d: int
-    amps: jnp.ndarray
-    m: jnp.ndarray
-    radial: jnp.ndarray
-    fourier: jnp.ndarray
-    weights: jnp.ndarray
+    pairs: jnp.ndarray
+    phi: jnp.ndarray
+    wt: jnp.ndarray
     x: jnp.ndarray
     s: jnp.ndarray
     c: float
     shape: tuple
 
+
+def _diagonals(d: int):
+    """Static index arrays of the diagonals ``k = -(d-1)..d-1`` of a (d, d) matrix.
+
+    Returns ``(p, q, mask, k)``: entry ``[k + d - 1, p]`` addresses ``(p, q = p + k)`` (clipped),
+    ``mask`` marks ``0 <= p + k < d``.
+    """
+    k = np.arange(-(d - 1), d)
+    p = np.broadcast_to(np.arange(d)[None, :], (2 * d - 1, d))
+    q = p + k[:, None]
+    mask = (q >= 0) & (q < d)
+    return p, np.clip(q, 0, d - 1), mask, k
 
 def parse_js(js) -> tuple:
     """``js`` as a tuple of one or two spin sizes (a bare number means one spin)."""
@@ -77,61 +102,41 @@ def parse_js(js) -> tuple:
     return (spin_value(js, "js"),)
 
 
-def _fourier_bases(d: int, phi):
-    k = jnp.arange(d, dtype=phi.dtype)
-    a = jnp.where(k == 0, 1.0, 2.0)[:, None]
-    kp = k[:, None] * phi[None, :]
-    cos, sin = jnp.cos(kp), jnp.sin(kp)
-    value = jnp.concatenate([a * cos, -a * sin], axis=0)
-    dphi = jnp.concatenate([-a * k[:, None] * sin, -a * k[:, None] * cos], axis=0)
-    return jnp.stack([value, dphi])
-
 
 def spin_factor(j, grid) -> SpinFactor:
-    z, zt, zp = coherent_on_grid(j, grid)
-    u, du = radial_on_grid(j, grid)
-    uu = u[:, :, None] * u[:, None, :]
-    duu = du[:, :, None] * u[:, None, :] + u[:, :, None] * du[:, None, :]
-    x = jnp.repeat(grid.x, grid.n_phi)
+    u, du = radial_on_grid(j, grid)  # (nt, d)
+    d = u.shape[-1]
+    p, q, mask, _ = _diagonals(d)
+    uu = u[:, p] * u[:, q]
+    duu = du[:, p] * u[:, q] + u[:, p] * du[:, q]
+    pairs = jnp.stack([uu, duu]) * jnp.asarray(mask, dtype=u.dtype)
     return SpinFactor(
-        j=j,
-        d=z.shape[-1],
-        amps=jnp.stack([z, zt, zp]),
-        m=jnp.asarray(j - np.arange(z.shape[-1]), dtype=jnp.result_type(float)),
-        radial=jnp.stack([uu, duu]),
-        fourier=_fourier_bases(z.shape[-1], grid.phi),
-        weights=grid.weights.reshape(-1),
-        x=x,
-        s=jnp.sqrt(1 - x**2),
-        c=normalisation(j),
-        shape=(grid.n_theta, grid.n_phi),
+        j=j, d=d, pairs=pairs, phi=grid.phi, wt=grid.wx * (2 * np.pi / grid.n_phi), x=grid.x,
+        s=jnp.sqrt(1 - grid.x**2), c=normalisation(j), shape=(grid.n_theta, grid.n_phi),
     )
 
 
-def trivial_factor(dtype) -> SpinFactor:
+def trivial_factor() -> SpinFactor:
     one = jnp.ones((1,), dtype=jnp.result_type(float))
-    k = jnp.stack([jnp.ones((1, 1)), jnp.zeros((1, 1)), jnp.zeros((1, 1))]).astype(dtype)
-    rad = jnp.stack([jnp.ones((1, 1, 1)), jnp.zeros((1, 1, 1))]).astype(one.dtype)
-    four = jnp.stack([jnp.array([[1.0], [0.0]]), jnp.zeros((2, 1))]).astype(one.dtype)
-    return SpinFactor(j=0.0, d=1, amps=k, m=0 * one, radial=rad, fourier=four, weights=one,
-                      x=0 * one,
-                      s=one, c=1.0, shape=())
+    pairs = jnp.stack([jnp.ones((1, 1, 1)), jnp.zeros((1, 1, 1))]).astype(one.dtype)
+    return SpinFactor(j=0.0, d=1, pairs=pairs, phi=0 * one, wt=one, x=0 * one, s=one, c=1.0,
+                      shape=())
 
 
-def factors(js, grid, dtype):
+def factors(js, grid, dtype=None):
     """Two SpinFactors (the second trivial for a single spin)."""
     js = parse_js(js)
     grids = as_grids(grid, len(js))
     fs = [spin_factor(j, g) for j, g in zip(js, grids, strict=True)]
     if len(fs) == 1:
-        fs.append(trivial_factor(fs[0].amps.dtype))
+        fs.append(trivial_factor())
     return js, fs[0], fs[1]
 
 
 def prepare(rho, js, grid, name: str = "rho"):
     """Eager argument checks: ``(js, grids, rho)`` with js parsed, one grid per spin and rho
-    checked against the spins' dimension (value checks, Hermitian and unit trace, for a single
-    state; under ``jit`` they become ``eqx.error_if`` checks)."""
+    checked against the spins' dimension and, state by state, for Hermiticity and unit trace
+    (eagerly with the offending batch index; under ``jit`` as ``eqx.error_if`` checks)."""
     js = parse_js(js)
     grids = as_grids(grid, len(js))
     d = math.prod(int(round(2 * j)) + 1 for j in js)
@@ -139,56 +144,100 @@ def prepare(rho, js, grid, name: str = "rho"):
     if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
         raise ValueError(f"{name} must be a (..., d, d) array of density matrices, got shape "
                          f"{tuple(rho.shape)}")
-    if rho.shape[-1] != d:
+    if rho.ndim < 2 or rho.shape[-1] != d:
         raise ValueError(f"{name} has dimension {rho.shape[-1]}, but js need dimension {d}")
-    if rho.ndim == 2:
-        rho = density_matrix(rho, name)
+    rho = density_matrices(rho, name)
     return js, grids, rho.astype(jnp.result_type(complex))
 
 
-def stage1(rho, fa: SpinFactor, f_a: int, db: int):
-    """``X[..., g_a, n, n'] = sum_{m m'} P_a[g_a, m, m'] rho[(m n),(m' n')]`` for field ``f_a``.
+def _real_einsum(spec, z, r):
+    """``einsum(spec, z, r)`` for complex ``z`` and real ``r`` in real arithmetic."""
+    re = jnp.einsum(spec, jnp.real(z), r, precision=_HP)
+    im = jnp.einsum(spec, jnp.imag(z), r, precision=_HP)
+    return jax.lax.complex(re, im)
 
-    ``P_a = conj(z) z^T`` (f_a = 0), its theta derivative (1) or phi derivative (2), contracted
-    one amplitude at a time (the (G, d, d) kernels are never formed).
+
+def theta_a(rho, fa: SpinFactor, f_a: int, db: int):
+    """Stage 1: ``T[t_a, k, n, n'] = sum_p (u_p u_{p+k})(t_a) rho[(p n), (p+k, n')]``.
+
+    ``f_a`` = 0 value, 1 d/dtheta_a, 2 d/dphi_a (a factor ``i k``). Shape (nt_a, 2 d_a - 1, d_b, d_b).
     """
     da = fa.d
-    rho4 = rho.reshape(rho.shape[:-2] + (da, db, da, db))
-    z = fa.amps[0]
-
-    def e(u, v, r4):
-        return jnp.einsum("gm,...mnkl,gk->...gnl", jnp.conj(u), r4, v,
-                          precision=jax.lax.Precision.HIGHEST)
-
-    if f_a == 0:
-        return e(z, z, rho4)
-    if f_a == 1:
-        zt = fa.amps[1]
-        return e(zt, z, rho4) + e(z, zt, rho4)
-    dm = 1j * (fa.m[:, None] - fa.m[None, :])  # d/dphi conj(z_m) z_k = i (m - k) conj(z_m) z_k
-    return e(z, z, rho4 * dm[:, None, :, None])
+    p, q, _, k = _diagonals(da)
+    rho4 = rho.reshape(da, db, da, db)
+    rd = rho4[p, :, q, :]  # (K, d_a, d_b, d_b); the masked entries meet zero pairs
+    t = _real_einsum("kpnl,tkp->tknl", rd, fa.pairs[1 if f_a == 1 else 0])
+    if f_a == 2:
+        t = t * (1j * jnp.asarray(k, dtype=jnp.result_type(float)))[None, :, None, None]
+    return t
 
 
-def stage2(x, fb: SpinFactor, f_b: int = 0):
-    """``Re sum_{n n'} x[..., g_a, n, n'] P_b[g_b, n, n']`` (or a b-derivative) -> (..., G_a, G_b).
+def theta_b(t, fb: SpinFactor, f_b: int):
+    """Stage 2: ``C[r, t_b, k, l] = sum_n (u_n u_{n+l})(t_b) T[r, k, n, n+l]`` for ``l >= 0``."""
+    db = fb.d
+    p, q, _, _ = _diagonals(db)
+    td = t[..., p[db - 1:], q[db - 1:]]  # (r, K_a, l, n)
+    pb = fb.pairs[1 if f_b == 1 else 0][:, db - 1:, :]  # (nt_b, l, n)
+    return _real_einsum("rkln,sln->rskl", td, pb)
 
-    ``f_b`` = 0 value, 1 d/dtheta_b, 2 d/dphi_b. Harmonic form (module docstring).
+
+def _half(n: int) -> int:
+    """Number of half-range phi nodes ``phi_p``, ``p = 0..n//2`` (``-phi_p`` covers the rest)."""
+    return n // 2 + 1
+
+
+def _unfold(plus, minus, n: int, axis: int):
+    """Values at ``+phi_p`` and ``-phi_p`` (``p < n//2 + 1`` on ``axis``) to the n nodes in order."""
+    nh = _half(n)
+    back = jax.lax.slice_in_dim(minus, 1, n - nh + 1, axis=axis)
+    return jnp.concatenate([plus, jnp.flip(back, axis=axis)], axis=axis)
+
+
+def _cos_sin(n_phi_nodes, phi, kmax: int):
+    ph = phi[:_half(n_phi_nodes)]
+    k = jnp.arange(kmax, dtype=ph.dtype)
+    return k, jnp.cos(k[:, None] * ph[None, :]), jnp.sin(k[:, None] * ph[None, :])
+
+
+def phi_a(c, fa: SpinFactor):
+    """Stage 3: ``D[r, t_b, p_a, l] = sum_k C[r, t_b, k, l] e^{i k phi_a}`` on the phi_a nodes.
+
+    One butterfly: with ``S_k = C_k + C_{-k}``, ``A_k = C_k - C_{-k}`` (k >= 0),
+    ``D(+-phi) = sum_k S_k' cos(k phi) +- i sum_k A_k sin(k phi)`` (``S_0' = C_0``), evaluated on
+    the half-range nodes in real arithmetic.
     """
-    rad = fb.radial[1 if f_b == 1 else 0]  # (nt, d, d), real symmetric
-    basis = fb.fourier[1 if f_b == 2 else 0]  # (2d, np)
-    hp = jax.lax.Precision.HIGHEST
-    d = fb.d
-    # diagonals k = l - n >= 0 gathered into (k, n) slots, zero where n + k >= d
-    kk, nn = np.meshgrid(np.arange(d), np.arange(d), indexing="ij")
-    ll = np.minimum(nn + kk, d - 1)
-    mask = (nn + kk < d).astype(float)
-    xd = x[..., nn, ll]  # (..., G_a, k, n)
-    rd = rad[:, nn, ll] * mask  # (nt, k, n)
-    c_re = jnp.einsum("...gkn,tkn->...gtk", jnp.real(xd), rd, precision=hp)
-    c_im = jnp.einsum("...gkn,tkn->...gtk", jnp.imag(xd), rd, precision=hp)
-    c = jnp.concatenate([c_re, c_im], axis=-1)  # (..., G_a, nt, 2d)
-    q = jnp.matmul(c, basis, precision=hp)  # (..., G_a, nt, np)
-    return q.reshape(q.shape[:-2] + (q.shape[-2] * q.shape[-1],))
+    da, n = fa.d, fa.phi.shape[0]
+    cp = c[:, :, da - 1:, :]  # k = 0..da-1
+    cm = c[:, :, da - 1::-1, :]  # k = 0..-(da-1)
+    k, cos, sin = _cos_sin(n, fa.phi, da)
+    cos = cos * jnp.where(k == 0, 0.5, 1.0)[:, None]
+    ev = _real_einsum("rskl,kp->rspl", cp + cm, cos)
+    od = _real_einsum("rskl,kp->rspl", cp - cm, sin) * 1j
+    return _unfold(ev + od, ev - od, n, axis=2)
+
+
+def phi_b(dd, fb: SpinFactor, f_b: int):
+    """Stage 4: the real field on the phi_b nodes, (..., n_phi_b).
+
+    ``F(phi) = sum_l a_l Re(D_l e^{i l phi})`` (``a_0 = 1``, else 2), or its phi_b derivative
+    (``f_b = 2``); even part ``E`` (cos) and odd part ``O`` (sin) on the half-range nodes give
+    ``F(+-phi) = E +- O``.
+    """
+    n = fb.phi.shape[0]
+    lv, cos, sin = _cos_sin(n, fb.phi, fb.d)
+    a = jnp.where(lv == 0, 1.0, 2.0)[:, None]
+    re, im = jnp.real(dd), jnp.imag(dd)
+    if f_b == 2:
+        (x_e, b_e), (x_o, b_o) = (im, -a * lv[:, None] * cos), (re, -a * lv[:, None] * sin)
+    else:
+        (x_e, b_e), (x_o, b_o) = (re, a * cos), (im, -a * sin)
+    if fb.d <= SMALL_DFT:  # a few terms: broadcast sums that fuse with the integrand
+        ev = sum(x_e[..., i, None] * b_e[i] for i in range(fb.d))
+        od = sum(x_o[..., i, None] * b_o[i] for i in range(fb.d))
+    else:
+        ev = jnp.matmul(x_e, b_e, precision=_HP)
+        od = jnp.matmul(x_o, b_o, precision=_HP)
+    return _unfold(ev + od, ev - od, n, axis=-1)
 
 
 def husimi_q(rho, js=None, grid=None):
@@ -220,21 +269,28 @@ def husimi_q(rho, js=None, grid=None):
 
 @eqx.filter_jit
 def _husimi_core(rho, js, grids):
-    _, fa, fb = factors(js, grids, None)
-    q = stage2(stage1(rho, fa, 0, fb.d), fb, 0)
-    return q.reshape(rho.shape[:-2] + fa.shape + fb.shape)
+    _, fa, fb = factors(js, grids)
+
+    def one(r):
+        c = theta_b(theta_a(r, fa, 0, fb.d), fb, 0)  # (nt_a, nt_b, K_a, d_b)
+        q = phi_b(phi_a(c, fa), fb, 0)  # (nt_a, nt_b, np_a, np_b)
+        return jnp.swapaxes(q, 1, 2).reshape(fa.shape + fb.shape)
+
+    lead = rho.shape[:-2]
+    flat = rho.reshape((math.prod(lead),) + rho.shape[-2:])
+    return jax.vmap(one)(flat).reshape(lead + fa.shape + fb.shape)
 
 
-def _chunk_rows(ga: int, gb: int, chunk_nodes: int | None) -> int:
+def _chunk_rows(n_rows: int, per_row: int, chunk_nodes: int | None) -> int:
     if chunk_nodes is None:
         budget = DEFAULT_CHUNK_NODES.get(jax.default_backend(), DEFAULT_CHUNK_NODES_ACCEL)
     else:
         budget = int(chunk_nodes)
-    rows = max(1, budget // max(gb, 1))
-    if rows >= ga:
-        return ga
+    rows = max(1, budget // max(per_row, 1))
+    if rows >= n_rows:
+        return n_rows
     for r in range(rows, 0, -1):
-        if ga % r == 0:
+        if n_rows % r == 0:
             return r
     return 1
 
@@ -242,38 +298,56 @@ def _chunk_rows(ga: int, gb: int, chunk_nodes: int | None) -> int:
 def integrate(rhos, fa: SpinFactor, fb: SpinFactor, fields, integrand, *, chunk_nodes=None):
     """``c_a c_b sum w_a w_b integrand(F, geom)`` over the product grid for ONE state.
 
-    ``rhos`` is a tuple of (d, d) operators; ``fields`` maps a name to ``(rho_index, f_a, f_b)``
-    with ``f = 0, 1, 2`` for (value, d/dtheta, d/dphi) on that spin. ``integrand(F, g)`` gets a dict
-    of (chunk, G_b) real arrays and a dict ``g`` of geometry (``xa, sa`` of shape (chunk, 1) and
-    ``xb, sb`` of shape (1, G_b)); it returns a pytree of pointwise arrays, each integrated.
+    ``rhos`` is a tuple of (d, d) Hermitian operators; ``fields`` maps a name to
+    ``(rho_index, f_a, f_b)`` with ``f = 0, 1, 2`` for (value, d/dtheta, d/dphi) on that spin.
+    ``integrand(F, g)`` gets a dict of real arrays of shape (rows, nt_b, np_a, np_b) and a dict
+    ``g`` of geometry
+    (``xa, sa`` and ``xb, sb``, broadcastable to that shape); it returns a pytree of pointwise
+    arrays, each integrated. Chunks of spin-a polar nodes are mapped with ``lax.map``.
     """
     needed = sorted({(r, f) for r, f, _ in fields.values()})
-    xs = {key: stage1(rhos[key[0]], fa, key[1], fb.d) for key in needed}
-    ga, gb = fa.weights.shape[0], fb.weights.shape[0]
-    rows = _chunk_rows(ga, gb, chunk_nodes)
-    nch = ga // rows
+    ts = {key: theta_a(rhos[key[0]], fa, key[1], fb.d) for key in needed}
+    nta, npa = fa.shape
+    ntb, npb = fb.pairs.shape[1], fb.phi.shape[0]
+    # chunks: `rows` spin-a polar nodes x `cols` spin-b polar nodes (all phi nodes of both)
+    cols = _chunk_rows(ntb, npa * npb, chunk_nodes)
+    rows = _chunk_rows(nta, npa * cols * npb, chunk_nodes) if cols == ntb else 1
+    nch, ncb = nta // rows, ntb // cols
 
-    def split(a):
-        return a.reshape((nch, rows) + a.shape[1:])
+    def split(a, n, m):
+        return a.reshape((n, m) + a.shape[1:])
 
-    carry_in = (
-        {f"{k[0]}_{k[1]}": split(v) for k, v in xs.items()},
-        split(fa.weights),
-        split(fa.x),
-        split(fa.s),
-    )
-    geom_b = {"xb": fb.x[None, :], "sb": fb.s[None, :]}
+    carry_a = ({f"{k[0]}_{k[1]}": split(v, nch, rows) for k, v in ts.items()},
+               split(fa.wt, nch, rows), split(fa.x, nch, rows), split(fa.s, nch, rows))
+    carry_b = (split(jnp.moveaxis(fb.pairs, 1, 0), ncb, cols), split(fb.wt, ncb, cols),
+               split(fb.x, ncb, cols), split(fb.s, ncb, cols))
 
-    def one_chunk(args):
-        xch, wa, xa, sa = args
-        fvals = {
-            name: stage2(xch[f"{r}_{f_a}"], fb, f_b) for name, (r, f_a, f_b) in fields.items()
-        }
-        g = {"xa": xa[:, None], "sa": sa[:, None], **geom_b}
+    def one_chunk(a_args, b_args):
+        tch, wa, xa, sa = a_args
+        pairs_b, wb, xb, sb = b_args
+        fbc = fb._replace(pairs=jnp.moveaxis(pairs_b, 0, 1))
+        # phi_b derivatives share stages 2-3 with the value (they differ only in stage 4)
+        ds = {}
+        for r, f_a, f_b in fields.values():
+            key = (f"{r}_{f_a}", int(f_b == 1))
+            if key not in ds:
+                ds[key] = phi_a(theta_b(tch[key[0]], fbc, f_b), fa)
+        fvals = {name: phi_b(ds[(f"{r}_{f_a}", int(f_b == 1))], fbc, f_b)
+                 for name, (r, f_a, f_b) in fields.items()}
+        shape = next(iter(fvals.values())).shape
+        g = {"xa": xa[:, None, None, None], "sa": sa[:, None, None, None],
+             "xb": xb[None, :, None, None], "sb": sb[None, :, None, None]}
         vals = integrand(fvals, g)
-        return jax.tree_util.tree_map(lambda v: jnp.einsum("a,ab,b->", wa, v, fb.weights), vals)
+        w = (wa[:, None] * wb[None, :])[:, :, None, None]
+        return jax.tree_util.tree_map(lambda v: jnp.sum(jnp.broadcast_to(v, shape) * w), vals)
 
-    parts = jax.lax.map(one_chunk, carry_in)
+    def row_chunk(a_args):
+        if ncb == 1:
+            return one_chunk(a_args, jax.tree_util.tree_map(lambda v: v[0], carry_b))
+        parts_b = jax.lax.map(lambda b_args: one_chunk(a_args, b_args), carry_b)
+        return jax.tree_util.tree_map(lambda v: jnp.sum(v, axis=0), parts_b)
+
+    parts = jax.lax.map(row_chunk, carry_a)
     return jax.tree_util.tree_map(lambda v: fa.c * fb.c * jnp.sum(v, axis=0), parts)
 
 
@@ -285,4 +359,3 @@ def map_states(fn, rho, batch_size: int | None = None):
     flat = rho.reshape((math.prod(lead),) + rho.shape[-2:])
     out = jax.lax.map(fn, flat, batch_size=batch_size)
     return jax.tree_util.tree_map(lambda v: v.reshape(lead + v.shape[1:]), out)
-

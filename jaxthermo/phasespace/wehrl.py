@@ -30,7 +30,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import nonnegative, spin_value
-from ..quantum.linalg import xlogx
 from .husimi import factors, integrate, map_states, prepare
 from .quadrature import SphereGrid, as_grids
 
@@ -61,6 +60,15 @@ def thermal_wehrl_entropy(j, nbar):
     return 2 * j / n + jnp.where(pos, ln_z + tail, 0.0)
 
 
+def entropy_density(q):
+    """``-Q ln Q`` with the value 0 (and gradient 0) where ``Q <= 0``: the core's
+    :func:`jaxthermo.quantum.xlogx` convention, bit for bit where ``Q > 0``, written with the
+    guard inside the logarithm only (``Q ln(Q if Q > 0 else 1)``). XLA:CPU vectorises this form;
+    a select around the product (as in the core) ran about 2x slower on 16M nodes.
+    """
+    return -q * jnp.log(jnp.where(q > 0, q, 1.0))
+
+
 def _is_plane(grid) -> bool:
     from .bosonic import PlaneGrid
 
@@ -78,7 +86,7 @@ def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
     js : spin sizes (``0.5``, ``(J,)`` or ``(J_a, J_b)``). Ignored for a bosonic ``PlaneGrid``.
     grid : a :class:`SphereGrid` (or one per spin); a :class:`PlaneGrid` gives the Glauber-Husimi
         Wehrl entropy of a truncated mode (:func:`jaxthermo.phasespace.bosonic.wehrl_entropy_mode`).
-    chunk_nodes : product-grid nodes evaluated at once in the 4-D reduction (default 256K on
+    chunk_nodes : product-grid nodes evaluated at once in the 4-D reduction (default 16K on
         CPU, 4M on accelerators).
     """
     if grid is None:
@@ -99,7 +107,7 @@ def _entropy_core(rho, js, grids, chunk_nodes, batch_size):
 
     def one(r):
         fields = {"q": (0, 0, 0)}
-        return integrate((r,), fa, fb, fields, lambda f, g: -xlogx(f["q"]),
+        return integrate((r,), fa, fb, fields, lambda f, g: entropy_density(f["q"]),
                          chunk_nodes=chunk_nodes)
 
     return map_states(one, rho, batch_size)
