@@ -4,7 +4,11 @@ Problem: n spins-1/2, H = J_z, collective jump operators sqrt(gamma (nbar+1)) J-
 sqrt(gamma nbar) J+ (gamma = 0.1, beta_B = 1), initial Gibbs state at beta_0 = 2, t in [0, 20]
 with 101 saved points, rtol 1e-8 / atol 1e-10, float64, n = 2, 4, 6, 8, 10 (d = 2^n).
 All three use an adaptive 5th-order Runge-Kutta method (Tsit5 for jaxthermo and dynamiqs, QuTiP's
-default adams/bdf integrator "adams" at the same tolerances).
+default adams/bdf integrator "adams" at the same tolerances). jaxthermo's sparse layout
+(``layout="dia"``) applies H and the jump operators in the row-compressed layout of
+``jaxthermo.quantum.sparse.EllOperator`` (see ``jaxthermo/dynamics/evolve.py``); dynamiqs is run in its
+sparse-diagonal (``dq.dia``) and dense layouts. Each row records the 1-minute load average at its
+start, since timings on a shared machine are only comparable at low load.
 
 Agreement is checked first (max |rho_jaxthermo - rho_peer| over all saved states), then warm
 times (compile apart, block_until_ready, median of repeats). Results: benchmarks/results/mesolve.json.
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 import warnings
 from pathlib import Path
@@ -98,6 +103,7 @@ def main(argv=None):
     print(f"{'n':>3} {'d':>5} {'jt_dia':>9} {'jt_dense':>9} {'dq_dia':>9} {'dq_dense':>9} {'qutip':>9}"
           f" {'x_dq':>7} {'x_qutip':>8} {'max_diff':>9}")
     for n in sizes:
+        load = os.getloadavg()[0]
         h, ops, rho0, ts = problem(n)
         d = h.shape[0]
         reps = args.repeats or (3 if d >= 256 else 7)
@@ -121,7 +127,7 @@ def main(argv=None):
         ours = min(times["jaxthermo_dia"], times.get("jaxthermo_dense", np.inf))
         best_dq = min(times.get("dynamiqs_dia", np.nan), times.get("dynamiqs_dense", np.inf))
         row = {
-            "n": n, "d": d,
+            "n": n, "d": d, "loadavg_1min": load,
             **{f"{k}_s": t for k, t in times.items()},
             **{f"{k}_compile_s": v[1] for k, v in results.items()},
             "jaxthermo_s": ours,
