@@ -49,7 +49,8 @@ from diffrax._integrate import SaveState
 
 __all__ = ["StoredStepAdjoint"]
 
-_CHUNK = 32  # segments per vectorised parameter-cotangent batch
+_CHUNK = 32  # at most this many segments per vectorised parameter-cotangent batch
+_CHUNK_ELEMENTS = 4096  # ... and about this many state elements per batch
 
 
 def _erk_tableau(solver):
@@ -270,7 +271,8 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
 
     # 4. parameter cotangents sum_i d/dtheta <lam(tau_{i+1}), Phi_{h_i}(y(tau_i); theta)>, batched
     #    over chunks of segments (vmap) so that small-d problems are not dominated by loop overhead
-    chunk = _CHUNK
+    y_size = sum(int(np.prod(x.shape)) for x in jtu.tree_leaves(y_struct))
+    chunk = int(np.clip(_CHUNK_ELEMENTS // max(y_size, 1), 1, _CHUNK))  # less padding at large d
 
     def seg_vjp(i, valid):
         y_i = point(i)[0]

@@ -173,8 +173,10 @@ def entropy_crossing(n, s=0.5):
     """``x* > 0`` where ``S_+(x) - S_+(0) = S_th(x) - S_th(0)`` (paper 001, Fig. 10; ``x0 = +inf``).
 
     For ``0 < x < x*`` the collective curve lies below the independent one (``S_+`` falls faster:
-    ``Var_ns(0) > n Var_s(0)``), so condition (55) holds when ``x_h`` and ``lambda x_c`` both lie in
-    ``(0, x*)``. Bisection on a bracket then Newton (autodiff); concrete (float) result.
+    ``Var_ns(0) > n Var_s(0)``). Condition (55) reads ``D(x_h) > D(lambda x_c)`` with
+    ``D = S_+ - S_th``; it holds for a hot bath near ``x = 0`` and any ``lambda x_c`` in ``(0, x*)``
+    (the paper's "both in the region" is sufficient only when ``D(x_h) > D(lambda x_c)`` there).
+    Bisection on a bracket then Newton (autodiff); concrete (float) result.
     """
     n, s = positive_int(n, "n"), spin_value(s)
     if n < 2:

@@ -198,9 +198,12 @@ def otto_free_energy(ctx):
     for n, ref in refs.items():
         xs = entropy_crossing(n)
         ctx.check(f"Fig. 10 crossing x* (n={n}, s=1/2, x0=inf)", ref, xs, atol=2e-7)
-        ok_in = bool(effective_amplification(n, 0.5, inf, 0.25 * xs, 0.75 * xs / 0.5, 0.5))
+        # (55) <=> D(x_h) > D(lambda x_c), D = S_+ - S_th: true for a hot bath near x = 0 and
+        # lambda x_c anywhere in (0, x*); false with both beyond x* (D rises there)
+        ok_in = all(bool(effective_amplification(n, 0.5, inf, 0.02 * xs, f * xs / 0.5, 0.5))
+                    for f in (0.25, 0.5, 0.98))
         ok_out = bool(effective_amplification(n, 0.5, inf, 1.1 * xs, 3.0 * xs / 0.5, 0.5))
-        ctx.check_true(f"Eq. 55 holds with x_h, lambda x_c in (0, x*) and fails beyond (n={n})",
+        ctx.check_true(f"Eq. 55 holds for x_h -> 0, lambda x_c in (0, x*); fails beyond x* (n={n})",
                        ok_in and not ok_out, got=(ok_in, ok_out))
     # Eqs. 53-54 at one point (n = 6, x0 = inf, x_h = 0.1, x_c = 2, lambda = 0.5): <= 0 both
     f_coh = float(free_energy_per_cycle_collective(6, 0.5, inf, 0.1, 2.0, 0.5))
