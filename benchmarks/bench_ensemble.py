@@ -147,7 +147,7 @@ def row(n, peer, ref_out, ref_first_s, ref_run, mine, repeats, peer_timed_out=No
     return r
 
 
-def piqs_100_row(rows, reps, measured_s):
+def piqs_100_row(rows, reps, measured_s, unfinished_s=None):
     """n = 100: our blocks timed and checked against diffrax on the block equations (the PIQS
     agreement is checked at n = 10..50); PIQS measured separately or extrapolated."""
     n = 100
@@ -169,7 +169,11 @@ def piqs_100_row(rows, reps, measured_s):
     if measured_s is not None:
         r.update({"piqs_s": measured_s, "speedup_vs_piqs": measured_s / tj,
                   "piqs_measured_separately": True})
-    r["note"] = ("PIQS not run here (about an hour at n = 100 on 2 cores). piqs_s, if present, was "
+    if unfinished_s is not None:
+        r.update({"piqs_s_lower_bound": unfinished_s,
+                  "speedup_vs_piqs_lower_bound": unfinished_s / tj})
+    r["note"] = ("piqs_s_lower_bound: a separate PIQS run of the same problem was stopped "
+                 "unfinished after that many seconds (a measured lower bound). PIQS not run here (about an hour at n = 100 on 2 cores). piqs_s, if present, was "
                  "measured separately (one run of the same problem, Liouvillian build + mesolve); "
                  "piqs_extrapolated_s is a power-law EXTRAPOLATION, not a measurement. "
                  "max_abs_diff: vs our diffrax integration of the full block equations "
@@ -183,6 +187,8 @@ def main(argv=None):
     ap.add_argument("--piqs-100", action="store_true", help="run PIQS at n = 100 (about an hour)")
     ap.add_argument("--piqs-100-measured", type=float, default=None,
                     help="PIQS n = 100 time (s) measured separately (same problem, one run)")
+    ap.add_argument("--piqs-100-unfinished", type=float, default=None,
+                    help="seconds after which a separate PIQS n = 100 run was stopped unfinished")
     a = ap.parse_args(argv)
     reps = 3 if a.quick else 7
     rows = []
@@ -206,7 +212,7 @@ def main(argv=None):
             rows.append(row(n, "piqs", ref[0], ref[1], ref[2], mine, reps, ref[3]))
             print(rows[-1])
         if not a.quick and not a.piqs_100:
-            rows.append(piqs_100_row(rows, reps, a.piqs_100_measured))
+            rows.append(piqs_100_row(rows, reps, a.piqs_100_measured, a.piqs_100_unfinished))
             print(rows[-1])
     # n = 10^4 population dynamics to t = 1 (jaxthermo only), checked against the closed form
     # at t = 0 and the steady state it approaches

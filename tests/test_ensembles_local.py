@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from test_ensembles_dynamics import _random_block_state  # random coherences, sigma_J = 1/l_J
 
 from jaxthermo import ptrace
 from jaxthermo.ensembles import BlockState, SpinEnsemble
@@ -12,17 +13,8 @@ from jaxthermo.ensembles.fullspace import to_full
 from jaxthermo.ensembles.recoupling import wigner_3j, wigner_6j
 
 
-def _random_block_state(seed, ens, diagonal=False):
-    nb, dim = ens.num_blocks, ens.dim_pad
-    rng = np.random.default_rng(seed)
-    a = rng.normal(size=(nb, dim, dim)) + 1j * rng.normal(size=(nb, dim, dim))
-    mask = np.abs(np.asarray(ens.m_grid))[None, :] <= np.asarray(ens.j_values)[:, None] + 1e-9
-    a = np.where(mask[:, :, None] & mask[:, None, :], a, 0.0)
-    rho = a @ np.conj(np.swapaxes(a, -1, -2))
-    rho = rho / np.trace(rho, axis1=-2, axis2=-1)[:, None, None]
-    w = rng.uniform(size=nb) + 0.1
-    st = BlockState(ens.j_values, ens.log_mult, jnp.asarray(w / w.sum()), jnp.asarray(rho),
-                    ens.log_mult, diagonal=False)
+def _random_state(seed, ens, diagonal=False):
+    st = _random_block_state(seed, ens)
     if diagonal:
         return BlockState(st.j, st.log_mult, st.w, st.populations(), st.mult_entropy, diagonal=True)
     return st
@@ -34,7 +26,7 @@ def test_local_state_with_coherences_vs_partial_trace(n, s):
     ens = SpinEnsemble(n, s)
     d = int(round(2 * s)) + 1
     for seed in (0, 1):
-        st = _random_block_state(seed, ens)
+        st = _random_state(seed, ens)
         full = to_full(st, n, s)
         ref = ptrace(full, (d,) * n, [0])
         loc = ens.local_state(st)
@@ -51,14 +43,14 @@ def test_local_state_with_coherences_vs_partial_trace(n, s):
 @pytest.mark.parametrize("n,s", [(3, 1.0), (2, 1.5)])
 def test_general_path_agrees_with_diagonal_fast_path(n, s):
     ens = SpinEnsemble(n, s)
-    dg = _random_block_state(3, ens, diagonal=True)
+    dg = _random_state(3, ens, diagonal=True)
     general = ens.local_state(dg.to_matrices())
     assert float(jnp.max(jnp.abs(general - ens.local_state(dg)))) < 1e-12
 
 
 def test_local_state_jit_and_grad():
     ens = SpinEnsemble(3, 1.0)
-    st = _random_block_state(4, ens)
+    st = _random_state(4, ens)
 
     @jax.jit
     def pop_top(theta):

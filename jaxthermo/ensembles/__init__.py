@@ -27,7 +27,8 @@ quantities in :mod:`.analytic` (n up to 10^6, log-space, never a padded state); 
 thermal-ladder functions in :mod:`.ladder` (use ``ladder_excitations`` = ``e_J + J`` for
 ground-referenced energies: ``ladder_energy(J, x) + J`` cancels catastrophically at large x);
 block dynamics in :mod:`.dynamics` (exact contour propagator of the tridiagonal band chains, or
-diffrax); single-spin reduced states in :mod:`.local`.
+diffrax); single-spin reduced states in :mod:`.local` (any s, with coherences, via the Wigner
+3j/6j symbols of :mod:`.recoupling`).
 """
 
 from . import analytic, ladder
@@ -60,6 +61,7 @@ from .ladder import (
 from .local import local_state, local_transfer
 from .multiplicity import block_j_values, jz_degeneracies_exact, multiplicities, multiplicities_exact
 from .quantities import apparent_beta_x, jz_mean, ladder_traces, state_entropy
+from .recoupling import wigner_3j, wigner_6j
 from .state import BlockState, block_mask, m_grid
 
 __all__ = [
@@ -71,5 +73,5 @@ __all__ = [
     "free_energy_change_thermal", "jz_degeneracies_exact", "jz_mean", "ladder",
     "ladder_energy", "ladder_entropy", "ladder_log_partition", "ladder_populations",
     "ladder_traces", "ladder_variance", "log_block_weights", "m_grid", "multiplicities",
-    "multiplicities_exact", "otto_work", "state_entropy",
+    "multiplicities_exact", "otto_work", "state_entropy", "wigner_3j", "wigner_6j",
 ]
