@@ -51,6 +51,7 @@ __all__ = ["StoredStepAdjoint"]
 
 _CHUNK = 32  # at most this many segments per vectorised parameter-cotangent batch
 _CHUNK_ELEMENTS = 4096  # ... and about this many state elements per batch
+_JOINT_SIZE = 256  # states larger than this (d > ~11 for a density matrix) use one joint VJP
 
 
 def _erk_tableau(solver):
@@ -248,12 +249,30 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
         return _erk_step(eqx.combine(dvf, nondiff_vf), tableau, t, h, y,
                          eqx.combine(da, nondiff_args))
 
-    # 3. sequential reverse sweep of the adjoint alone: lam(tau_i) = R(h_i L)^T lam(tau_{i+1}) + ct_i,
+    y_struct = jax.eval_shape(lambda: y0)
+    y_size = sum(int(np.prod(x.shape)) for x in jtu.tree_leaves(y_struct))
+    add = lambda p, q: jtu.tree_map(lambda u, v: u + v, p, q)  # noqa: E731
+    if y_size > _JOINT_SIZE:
+        # large states (arithmetic-bound): one joint VJP per segment, no separate parameter pass
+        def joint_body(k, carry):
+            lam, g_args, g_vf = carry
+            i = n_pts - 2 - k
+            t, h = times[i], _h(times[i + 1], times[i])
+            y_i, ct_i = point(i)
+            _, vjp = jax.vjp(lambda y, da, dvf: step(y, da, dvf, t, h), y_i, diff_args, diff_vf)
+            lam, ga, gv = vjp(lam)
+            return add(lam, ct_i), add(g_args, ga), add(g_vf, gv)
+
+        carry = (point(n_pts - 1)[1], _zeros_like_diff(diff_args), _zeros_like_diff(diff_vf))
+        lam, g_args, g_vf = jax.lax.fori_loop(0, n_pts - 1, joint_body, carry)
+        return _finish(lam, g_args, g_vf, ct_args_fn, ct_fn, ct_t_fn, ct_y_ts, y_ts, ts, t0, t1,
+                       y0, args, eqx.combine(diff_vf, nondiff_vf))
+
+    # 3. small states (overhead-bound): sequential reverse sweep of the adjoint alone,
+    #    lam(tau_i) = R(h_i L)^T lam(tau_{i+1}) + ct_i,
     #    the transposed step of the LINEAR vector field (no primal recomputation); lam(tau_{i+1})
     #    is stored for the parameter pass
-    add = lambda p, q: jtu.tree_map(lambda u, v: u + v, p, q)  # noqa: E731
     vf_full = eqx.combine(diff_vf, nondiff_vf)
-    y_struct = jax.eval_shape(lambda: y0)
     n_grid = times.shape[0]
 
     def body(k, carry):
@@ -271,7 +290,6 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
 
     # 4. parameter cotangents sum_i d/dtheta <lam(tau_{i+1}), Phi_{h_i}(y(tau_i); theta)>, batched
     #    over chunks of segments (vmap) so that small-d problems are not dominated by loop overhead
-    y_size = sum(int(np.prod(x.shape)) for x in jtu.tree_leaves(y_struct))
     chunk = int(np.clip(_CHUNK_ELEMENTS // max(y_size, 1), 1, _CHUNK))  # less padding at large d
 
     def seg_vjp(i, valid):
@@ -293,9 +311,16 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
     n_chunks = (n_pts - 1 + chunk - 1) // chunk
     g_args, g_vf = jax.lax.fori_loop(0, n_chunks, chunk_body,
                                      (_zeros_like_diff(diff_args), _zeros_like_diff(diff_vf)))
-    g_args = add(g_args, ct_args_fn)
-    # 5. the times: moving a save time t_j moves only output j (d/dt_j = ct_j . f(t_j, y_j), plus
-    #    fn's explicit t-dependence); moving t0 shifts the whole solution (-lam(t0) . f(t0, y0))
+    return _finish(lam, g_args, g_vf, ct_args_fn, ct_fn, ct_t_fn, ct_y_ts, y_ts, ts, t0, t1, y0,
+                   args, vf_full)
+
+
+def _finish(lam, g_args, g_vf, ct_args_fn, ct_fn, ct_t_fn, ct_y_ts, y_ts, ts, t0, t1, y0, args,
+            vf_full):
+    g_args = jtu.tree_map(lambda u, v: u + v, g_args, ct_args_fn)
+
+    # the times: moving a save time t_j moves only output j (d/dt_j = ct_j . f(t_j, y_j), plus
+    # fn's explicit t-dependence); moving t0 shifts the whole solution (-lam(t0) . f(t0, y0))
     def dot(a, b):
         return sum(jnp.sum(jnp.real(u * v)) for u, v in zip(jtu.tree_leaves(a), jtu.tree_leaves(b),
                                                             strict=True))
