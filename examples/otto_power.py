@@ -23,12 +23,6 @@ import time
 import jax
 
 jax.config.update("jax_enable_x64", True)
-# The jitted, vmapped limit-cycle sweeps below contain host callbacks (the equinox.error_if
-# checks of traced parameters). With XLA:CPU's asynchronous dispatch such an executable once hung
-# forever in execution (all threads futex-waiting; reproduced 2 times in ~35 runs on a loaded
-# 2-core machine), the pattern of jax-ml/jax#25861. Synchronous CPU dispatch is the documented
-# workaround and costs nothing here (every result is used at once).
-jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 import jax.numpy as jnp  # noqa: E402
 import matplotlib  # noqa: E402
