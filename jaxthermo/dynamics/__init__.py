@@ -1,5 +1,6 @@
 """Dynamics: the Lindblad generator, thermal dissipators, diffrax time evolution, steady states."""
 
+from .adjoint import StoredStepAdjoint
 from .evolve import MESolveResult, PiecewiseConstant, evolve_exact, mesolve, propagator
 from .lindblad import dissipator, hamiltonian_superop, lindblad_rhs, lindbladian
 from .steady import (
@@ -18,7 +19,7 @@ from .thermal import (
 )
 
 __all__ = [
-    "MESolveResult", "NonUniqueSteadyStateError", "PiecewiseConstant", "ThermalBath",
+    "MESolveResult", "NonUniqueSteadyStateError", "PiecewiseConstant", "StoredStepAdjoint", "ThermalBath",
     "bohr_frequencies_of", "dissipator", "eigenoperators", "evolve_exact", "hamiltonian_superop",
     "kernel_dimension", "lindblad_rhs", "lindbladian", "local_thermal_jump_ops", "mesolve",
     "propagator", "stationary_projection", "stationary_projector", "steady_state",

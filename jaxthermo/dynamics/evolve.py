@@ -152,7 +152,10 @@ def mesolve(
     jump_ops : list of (d, d) operators or a (k, d, d) array (rates included).
     exp_ops : optional list of operators; ``expects[i, j] = Tr[exp_ops[i] rho(ts[j])]``.
     solver : a diffrax solver (default ``Tsit5()``); stepsize_controller default
-        ``PIDController(rtol, atol)``; adjoint default ``RecursiveCheckpointAdjoint()``.
+        ``PIDController(rtol, atol)``; adjoint default ``RecursiveCheckpointAdjoint()``. For
+        reverse-mode gradients of solves within 4096 steps, ``adjoint=jt.StoredStepAdjoint()`` is
+        cheaper (no recomputation; see ``benchmarks/bench_gradient.py``) and, unlike
+        ``diffrax.BacksolveAdjoint``, works with ``save_states=False``.
     layout : ``"dense"``, ``"dia"`` (sparse operators in the row-compressed layout of
         ``quantum.sparse.EllOperator``; the name is kept from the earlier sparse-diagonal layout) or
         ``"auto"`` (default): sparse when ``H`` is constant, ``H`` and ``jump_ops`` are concrete
