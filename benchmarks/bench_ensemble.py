@@ -172,6 +172,9 @@ def piqs_100_row(rows, reps, measured_s, unfinished_s=None):
     if unfinished_s is not None:
         r.update({"piqs_s_lower_bound": unfinished_s,
                   "speedup_vs_piqs_lower_bound": unfinished_s / tj})
+        if unfinished_s > r.get("piqs_extrapolated_s", np.inf):
+            r["extrapolation_warning"] = ("the power law underestimates PIQS at n = 100: the "
+                                          "measured lower bound exceeds the extrapolation")
     r["note"] = ("piqs_s_lower_bound: a separate PIQS run of the same problem was stopped "
                  "unfinished after that many seconds (a measured lower bound). PIQS not run here (about an hour at n = 100 on 2 cores). piqs_s, if present, was "
                  "measured separately (one run of the same problem, Liouvillian build + mesolve); "
@@ -253,7 +256,10 @@ def main(argv=None):
         peer = r["peer"]
         ps = r.get(f"{peer}_s", float("nan"))
         sp = r.get(f"speedup_vs_{peer}", float("nan"))
-        if peer == "piqs" and "piqs_s" not in r and "piqs_extrapolated_s" in r:
+        if peer == "piqs" and "piqs_s" not in r and "piqs_s_lower_bound" in r:
+            peer, ps, sp = "piqs (>=, run stopped unfinished)", r["piqs_s_lower_bound"], \
+                r["speedup_vs_piqs_lower_bound"]
+        elif peer == "piqs" and "piqs_s" not in r and "piqs_extrapolated_s" in r:
             peer, ps, sp = "piqs (EXTRAPOLATED)", r["piqs_extrapolated_s"], \
                 r["speedup_vs_piqs_extrapolated"]
         print(f"{r['n']:>7} {peer:<36} {r.get('jaxthermo_s', float('nan')):>12.4g} {ps:>10.4g} "
