@@ -44,8 +44,20 @@ import jax
 import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
-from diffrax._adjoint import _only_transpose_ys  # diffrax 0.7 internals, as BacksolveAdjoint
-from diffrax._integrate import SaveState
+
+
+def _diffrax_internals():
+    """diffrax 0.7 internals this adjoint needs (as ``BacksolveAdjoint`` uses them), imported when a
+    solve runs so that ``import jaxthermo`` never depends on diffrax's private layout."""
+    try:
+        from diffrax._adjoint import _only_transpose_ys
+        from diffrax._integrate import SaveState
+    except ImportError as err:  # pragma: no cover - depends on the installed diffrax
+        raise ImportError(
+            f"StoredStepAdjoint needs diffrax 0.7's internals (SaveState, _only_transpose_ys); "
+            f"the installed diffrax {diffrax.__version__} lacks them: use the default adjoint"
+        ) from err
+    return SaveState, _only_transpose_ys
 
 __all__ = ["StoredStepAdjoint"]
 
@@ -99,6 +111,7 @@ def _check_saveat(saveat):
 
 
 def _empty_save_state(n, struct, t_dtype):
+    SaveState, _ = _diffrax_internals()
     return SaveState(
         saveat_ts_index=0,
         ts=jnp.full(n, jnp.inf, dtype=t_dtype),
@@ -147,7 +160,7 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
         t0 = jnp.asarray(t0, dtype=jnp.result_type(sub.ts.dtype, float))
         t1 = jnp.asarray(t1, dtype=t0.dtype)
         final_state, aux = _solve((y0, args, vf_c, fn_c, t0, sub.ts, t1), self, rest, static)
-        return _only_transpose_ys(final_state), aux
+        return _diffrax_internals()[1](final_state), aux
 
 
 def _forward(adj, vjp_arg, rest, static):
