@@ -105,13 +105,15 @@ def main(argv=None):
         def pw(t, med=med, lam=p["lam"], r=p["tau_c"] / p["tau_h"]):
             return -cycle(med, {"lam": lam, "tau_h": t, "tau_c": r * t}).limit_cycle().power
 
-        axes[0].semilogx(taus, jax.jit(jax.vmap(pw))(taus), label=label)
+        # lax.map, not vmap: a jitted vmap of the limit cycle hangs intermittently inside XLA's
+        # CPU runtime (issue 7: ~1 run in 11 here; 0 in 20 with lax.map)
+        axes[0].semilogx(taus, jax.jit(lambda x: jax.lax.map(pw, x))(taus), label=label)
         axes[0].plot([p["tau_h"]], [float(-res.loss)], "ko")
         lams = jnp.linspace(0.05, 0.95, 40)
-        wf = jax.jit(jax.vmap(lambda lm, med=med, p=p: -cycle(
-            med, {"lam": lm, "tau_h": p["tau_h"], "tau_c": p["tau_c"]}).limit_cycle().work))(lams)
-        wi = jax.jit(jax.vmap(lambda lm, med=med: -cycle(med, {"lam": lm}, finite=False)
-                              .limit_cycle().work))(lams)
+        wf = jax.jit(lambda x, med=med, p=p: jax.lax.map(lambda lm: -cycle(
+            med, {"lam": lm, "tau_h": p["tau_h"], "tau_c": p["tau_c"]}).limit_cycle().work, x))(lams)
+        wi = jax.jit(lambda x, med=med: jax.lax.map(lambda lm: -cycle(med, {"lam": lm}, finite=False)
+                                                    .limit_cycle().work, x))(lams)
         (line,) = axes[1].plot(lams, wi, label=f"{label}, quasi-static strokes")
         axes[1].plot(lams, wf, "--", color=line.get_color(), label=f"{label}, at optimal taus")
     axes[0].set_xlabel(r"$\tau_h$ (with $\tau_c/\tau_h$ and $\lambda$ at the optimum)")
