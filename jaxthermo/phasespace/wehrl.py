@@ -30,7 +30,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import nonnegative, spin_value
-from ..quantum.linalg import xlogx
 from .husimi import factors, integrate, map_states, prepare
 from .quadrature import SphereGrid, as_grids
 
@@ -62,8 +61,12 @@ def thermal_wehrl_entropy(j, nbar):
 
 
 def entropy_density(q):
-    """``-Q ln Q`` with the value 0 (and gradient 0) where ``Q <= 0`` (the core's ``xlogx``)."""
-    return -xlogx(q)
+    """``-Q ln Q`` with the value 0 (and gradient 0) where ``Q <= 0``: the core's
+    :func:`jaxthermo.quantum.xlogx` convention, bit for bit where ``Q > 0``, written with the
+    guard inside the logarithm only (``Q ln(Q if Q > 0 else 1)``). XLA:CPU vectorises this form;
+    a select around the product (as in the core) ran about 2x slower on 16M nodes.
+    """
+    return -q * jnp.log(jnp.where(q > 0, q, 1.0))
 
 
 def _is_plane(grid) -> bool:
