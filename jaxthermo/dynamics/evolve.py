@@ -34,9 +34,11 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optimistix as optx
 
 from .._checks import density_matrix, hermitian, operator_list, sorted_times
 from ..quantum.linalg import dag, expm, unvec, vec
+from ..quantum.sectors import SectorLayout, invariant_sectors
 from ..quantum.sparse import ell_pattern, materialize, to_ell
 from .lindblad import effective_hamiltonian_term, lindblad_rhs_from_k, lindbladian
 
@@ -90,12 +92,16 @@ def _concrete_numpy(x):
     return [np.asarray(i) for i in items] if isinstance(x, (list, tuple)) else np.asarray(x)
 
 
-def _sparse_plan(h, jump_ops, d, layout):
-    """Static ELL patterns (for H and each jump operator) when the sparse layout pays off, else None.
+def _sparse_plan(h, jump_ops, rho0, d, layout):
+    """Static plan of the sparse layouts, or None for the dense one.
+
+    Returns ``(h_pat, l_pats, real, sectors)``: ELL patterns of ``H`` and each jump operator, whether all
+    are real, and ``None`` or ``(SectorLayout, [(sigma_k, tau_k)], h_term)`` for the sector layout.
 
     Cost model (memory passes over a (d, d) array): the sparse right-hand side reads ``E_H`` rows per
     output row for ``H`` and ``3 E_k`` for jump operator ``k`` plus three transposes per operator and
-    one for the Hermitian part; the dense one costs ``(1 + 2k) d^3`` flops.
+    one for the Hermitian part; the dense one costs ``(1 + 2k) d^3`` flops. The sector layout does the
+    same passes over a (d, D) array (D = largest sector), so it costs ``D / d`` of the ELL one.
     """
     if layout == "dense" or (layout == "auto" and d < 16):
         return None
@@ -106,12 +112,70 @@ def _sparse_plan(h, jump_ops, d, layout):
     ops_list = list(ops_np) if not (isinstance(ops_np, np.ndarray) and ops_np.ndim == 2) else [ops_np]
     h_pat = ell_pattern(h_np)
     l_pats = [ell_pattern(o) for o in ops_list]
+    real = not any(np.iscomplexobj(a) and np.any(np.imag(a)) for a in [h_np, *ops_list])
+    sectors = _sector_plan(h_np, ops_list, rho0, layout) if layout in ("auto", "sectors") else None
     sparse_cost = (h_pat[0].shape[0] + 1 + sum(3 * p[0].shape[0] + 2 for p in l_pats)) * d * d
+    if sectors is not None:
+        sparse_cost = sparse_cost * sectors[0].width // d
     dense_cost = (1 + 2 * len(ops_list)) * d**3
-    if layout == "dia" or sparse_cost * 4 < dense_cost:
-        real = not any(np.iscomplexobj(a) and np.any(np.imag(a)) for a in [h_np, *ops_list])
-        return h_pat, l_pats, real
+    if layout in ("dia", "sectors") or sparse_cost * 4 < dense_cost:
+        return h_pat, l_pats, real, sectors
     return None
+
+
+def _sector_plan(h_np, ops_list, rho0, layout):
+    """The sector layout (see ``quantum.sectors``) when it applies (and, for ``"auto"``, pays), else None.
+
+    ``"auto"`` takes it only for a concrete ``rho0`` that is block-diagonal and when the largest sector
+    holds at most half of the basis; ``"sectors"`` raises if there is a single sector or a concrete
+    ``rho0`` has coherences between sectors (a traced ``rho0`` is checked when the solve runs).
+    """
+    explicit = layout == "sectors"
+    lay = SectorLayout(invariant_sectors(h_np, ops_list))
+    if lay.n_sectors == 1:
+        if explicit:
+            raise ValueError("layout='sectors': H and jump_ops conserve no charge (their sparsity patterns "
+                             "connect the whole basis into a single sector)")
+        return None
+    rho_np = _concrete_numpy(rho0)
+    if rho_np is not None and not lay.is_block_diagonal(rho_np):
+        if explicit:
+            raise ValueError(f"layout='sectors': rho0 has coherences between the {lay.n_sectors} charge "
+                             "sectors of H and jump_ops (not storable there); use layout='dia'")
+        return None
+    if not explicit and (rho_np is None or 2 * lay.width > lay.d):
+        return None
+    maps = [lay.operator_maps(o) for o in ops_list]
+    # H equal to c_s times the identity on every sector commutes with every block-diagonal state
+    diag = np.diagonal(h_np)
+    h_term = bool(np.any(h_np[~np.eye(lay.d, dtype=bool)] != 0)) or bool(
+        np.any(diag != diag[lay.members[lay.sector, 0]]))
+    return lay, maps, h_term
+
+
+def _transpose(z):
+    return jnp.swapaxes(z, -1, -2)
+
+
+def _index_transpose(idx, mask):
+    """The transpose of a (..., d, D) sector-layout array as one gather (``SectorLayout`` indices)."""
+    idx, mask = jnp.asarray(idx), jnp.asarray(mask)
+
+    def tr(z):
+        flat = z.reshape(z.shape[:-2] + (-1,))
+        return jnp.where(mask, flat[..., idx], 0)
+
+    return tr
+
+
+def _scaled_rms(fraction):
+    """RMS norm over the full state from the stored ``fraction`` of its entries (the rest are zero)."""
+    scale = float(np.sqrt(fraction))
+
+    def norm(y):
+        return optx.rms_norm(y) * scale
+
+    return norm
 
 
 def _prepare_h(h, d_hint=None):
@@ -162,8 +226,9 @@ def mesolve(
         (their sparsity pattern is structural) and it needs fewer than a quarter of the dense work.
         Collective spin operators in the product basis and bosonic ladders are sparse-friendly.
     """
-    if layout not in ("auto", "dense", "dia"):
-        raise ValueError(f"layout must be 'auto', 'dense' or 'dia', got {layout!r}")
+    if layout not in ("auto", "dense", "dia", "sectors"):
+        raise ValueError(f"layout must be 'auto', 'dense', 'dia' or 'sectors', got {layout!r}")
+    rho0_arg = rho0  # as given: concrete or traced (operations below would trace it under jit)
     rho0 = jnp.asarray(rho0)
     if rho0.ndim != 2 or rho0.shape[0] != rho0.shape[1]:
         raise ValueError(f"rho0 must be a square density matrix, got shape {tuple(rho0.shape)}")
@@ -177,45 +242,65 @@ def mesolve(
     e_ops = None if exp_ops is None else operator_list(exp_ops, "exp_ops", d)
     t_start = ts[0] if t0 is None else jnp.asarray(t0, dtype=ts.dtype)
 
-    plan = _sparse_plan(H, jump_ops, d, layout) if h_const is not None else None
-    if layout == "dia" and plan is None:
-        raise ValueError("layout='dia' needs a constant, concrete H and concrete jump_ops")
+    plan = _sparse_plan(H, jump_ops, rho0_arg, d, layout) if h_const is not None else None
+    if layout in ("dia", "sectors") and plan is None:
+        raise ValueError(f"layout={layout!r} needs a constant, concrete H and concrete jump_ops")
+    sectors = None if plan is None else plan[3]
+    y0 = _to_real(rho0)
 
     # diffrax integrates a real state: y = (Re rho, Im rho) stacked on a leading axis of size 2
     if plan is not None:
-        # Sparse layout (quantum.sparse.EllOperator, row gathers). rho is kept exactly Hermitian (the
+        # Sparse layouts (quantum.sparse.EllOperator, row gathers). rho is kept exactly Hermitian (the
         # right-hand side returns X + X^dag and the solver only forms real combinations), so the
         # sandwich L rho L^dag = L (L rho)^dag needs left products only. Intermediates are
         # materialised so XLA does not recompute gathers inside gathers.
         rho0 = 0.5 * (rho0 + dag(rho0))
-        h_pat, l_pats, real_ops = plan
+        h_pat, l_pats, real_ops, _ = plan
         cast = jnp.real if real_ops else (lambda a: a)
         h_ell = to_ell(cast(h_const.astype(ops.dtype)), h_pat)
         l_ell = [to_ell(cast(ops[i]), pat) for i, pat in enumerate(l_pats)]
         l_dag = [op.dag() for op in l_ell]
-
-        def split_dag(z):
-            return jnp.stack([z[0].T, -z[1].T])
+        if sectors is None:
+            h_term = True
+            y0 = _to_real(rho0)
+            self_t = _transpose
+            cross_t = [_transpose] * len(l_ell)
+        else:
+            # sector layout (quantum.sectors): rho stored as (d, D), the rows' own sectors only; the
+            # same row gathers, and the (conjugate) transposes become precomputed index gathers
+            lay, maps, h_term = sectors
+            y0 = _to_real(lay.compress(rho0))
+            if _concrete_numpy(rho0_arg) is None:
+                off = jnp.asarray(lay.sector[:, None] != lay.sector[None, :])
+                y0 = eqx.error_if(y0, jnp.any(jnp.where(off, rho0, 0) != 0),
+                                  "layout='sectors': rho0 has coherences between charge sectors")
+            self_t = _index_transpose(*lay.transpose_index())
+            cross_t = [_index_transpose(*lay.cross_transpose_index(*m)) for m in maps]
 
         if real_ops:
             # real operators (spin ladders, J_z, ...): work on the (Re, Im) pair directly, two real
             # products per stored entry instead of a complex one, and no complex conversion passes
+            def split_dag(z, transpose):
+                return transpose(z) * jnp.array([1.0, -1.0])[:, None, None]
+
             def rhs(t, y, args):
-                x = h_ell.matmul_split(y, -1j)
-                for op, op_d in zip(l_ell, l_dag, strict=True):
+                x = h_ell.matmul_split(y, -1j) if h_term else None
+                for op, op_d, tr in zip(l_ell, l_dag, cross_t, strict=True):
                     yk = materialize(op.matmul_split(y), t)
-                    ykd = materialize(split_dag(yk), t)
-                    x = materialize(x - op_d.matmul_split(yk, 0.5) + op.matmul_split(ykd, 0.5), t)
-                return x + split_dag(x)
+                    ykd = materialize(split_dag(yk, tr), t)
+                    xk = op.matmul_split(ykd, 0.5) - op_d.matmul_split(yk, 0.5)
+                    x = materialize(xk if x is None else x + xk, t)
+                return x + split_dag(x, self_t)
         else:
             def rhs(t, y, args):
                 rho = materialize(_to_complex(y), t)
-                x = h_ell.matmul(rho, -1j)
-                for op, op_d in zip(l_ell, l_dag, strict=True):
+                x = h_ell.matmul(rho, -1j) if h_term else None
+                for op, op_d, tr in zip(l_ell, l_dag, cross_t, strict=True):
                     yk = materialize(op.matmul(rho), t)
-                    ykd = materialize(dag(yk), t)
-                    x = materialize(x - op_d.matmul(yk, 0.5) + op.matmul(ykd, 0.5), t)
-                return _to_real(x + dag(x))
+                    ykd = materialize(jnp.conj(tr(yk)), t)
+                    xk = op.matmul(ykd, 0.5) - op_d.matmul(yk, 0.5)
+                    x = materialize(xk if x is None else x + xk, t)
+                return _to_real(x + jnp.conj(self_t(x)))
     elif h_const is not None:
         k_const = effective_hamiltonian_term(h_const.astype(ops.dtype), ops)
 
@@ -229,14 +314,24 @@ def mesolve(
 
     solver = diffrax.Tsit5() if solver is None else solver
     if stepsize_controller is None:
-        stepsize_controller = diffrax.PIDController(rtol=rtol, atol=atol, jump_ts=jump_ts)
+        # the error norm is the RMS over the full (d, d) state in every layout (the entries the sector
+        # layout does not store are zero), so all layouts take the same steps
+        norm = optx.rms_norm if sectors is None else _scaled_rms(sectors[0].width / d)
+        stepsize_controller = diffrax.PIDController(rtol=rtol, atol=atol, jump_ts=jump_ts, norm=norm)
     adjoint = diffrax.RecursiveCheckpointAdjoint() if adjoint is None else adjoint
 
     if save_states:
         fn = None
-    else:
+    elif sectors is None:
         def fn(t, y, args):
             return _to_real(jnp.einsum("kij,ji->k", e_ops, _to_complex(y)))
+    else:
+        if e_ops is None:
+            raise ValueError("save_states=False needs exp_ops")
+        e_comp = sectors[0].compress_transposed(e_ops)  # Tr[A rho] = sum_ic A^T_ic R_ic
+
+        def fn(t, y, args):
+            return _to_real(jnp.einsum("kic,ic->k", e_comp, _to_complex(y)))
 
     saveat = diffrax.SaveAt(ts=ts, fn=fn) if fn is not None else diffrax.SaveAt(ts=ts)
     sol = diffrax.diffeqsolve(
@@ -245,7 +340,7 @@ def mesolve(
         t0=t_start,
         t1=ts[-1],
         dt0=dt0,
-        y0=_to_real(rho0),
+        y0=y0,
         saveat=saveat,
         stepsize_controller=stepsize_controller,
         adjoint=adjoint,
@@ -253,6 +348,8 @@ def mesolve(
     )
     if save_states:
         states = _to_complex(sol.ys, axis=1)
+        if sectors is not None:
+            states = sectors[0].expand(states)
         expects = None if e_ops is None else jnp.einsum("kij,tji->kt", e_ops, states)
     else:
         if e_ops is None:
