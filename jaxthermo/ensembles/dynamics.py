@@ -44,15 +44,12 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.lax.linalg import tridiagonal_solve
 
 from .state import BlockState
+from .tridiagonal import NUM_NODES, LaneLayout, contour_nodes, expm_lanes, expm_tridiag, lanes_matvec
 
-__all__ = ["collective_rates", "expm_tridiag", "evolve_block_state", "ladder_coefficients",
-           "population_chain", "compact_layout"]
-
-NUM_NODES = 20  # nodes per half contour (41 in all; 21 complex solves for real input)
-
+__all__ = ["NUM_NODES", "collective_rates", "expm_tridiag", "evolve_block_state",
+           "ladder_coefficients", "population_chain"]
 
 def collective_rates(omega, beta_bath, gamma=1.0):
     """``(G_down, G_up) = (G(omega), G(-omega))`` of the core's fermi-convention ThermalBath."""
@@ -60,50 +57,6 @@ def collective_rates(omega, beta_bath, gamma=1.0):
 
     bath = ThermalBath(beta_bath, gamma)
     return bath.rate(omega), bath.rate(-omega)
-
-
-def _contour(num_nodes):
-    k = np.arange(-num_nodes, num_nodes + 1)
-    n_tot = 2 * num_nodes + 1
-    mu = np.pi / 12 * n_tot / 2
-    h = 3.0 / (n_tot / 2)
-    u = h * k
-    zeta = mu * (1 + 1j * u) ** 2
-    c = (h * mu / np.pi) * (1 + 1j * u) * np.exp(zeta)
-    return zeta, c
-
-
-def expm_tridiag(dl, d, du, x0, t, num_nodes: int = NUM_NODES):
-    """``e^{tA} x0`` for real tridiagonal ``A`` (sub ``dl``, diag ``d``, super ``du``; last axis).
-
-    ``dl[..., 0]`` and ``du[..., -1]`` are ignored. ``x0`` may be real or complex; leading axes
-    broadcast. Exact to ~1e-13 for generators with spectrum on the negative real axis
-    (see the module docstring for the non-normal limit).
-    """
-    zeta, c = _contour(num_nodes)
-    real_input = not jnp.iscomplexobj(x0)
-    if real_input:
-        # real A and x0: the nodes come in conjugate pairs; keep u >= 0 and take 2 Re (u > 0)
-        zeta, c = zeta[num_nodes:], c[num_nodes:].copy()
-        c[1:] *= 2.0
-    cdt = jnp.result_type(complex)
-    zeta = jnp.asarray(zeta, cdt)
-    c = jnp.asarray(c, cdt)
-    t = jnp.asarray(t, jnp.result_type(float))
-    shape = jnp.broadcast_shapes(dl.shape, d.shape, du.shape, x0.shape)
-    dl_ = jnp.broadcast_to(-t * dl, shape).astype(cdt)
-    du_ = jnp.broadcast_to(-t * du, shape).astype(cdt)
-    d_ = jnp.broadcast_to(-t * d, shape).astype(cdt)
-    b = jnp.broadcast_to(x0, shape).astype(cdt)
-
-    def one(carry, zc):
-        z, ck = zc
-        y = tridiagonal_solve(dl_, d_ + z, du_, b[..., None])[..., 0]
-        return carry + (jnp.real(ck * y) if real_input else ck * y), None
-
-    init = jnp.zeros(shape, jnp.result_type(float) if real_input else cdt)
-    out, _ = jax.lax.scan(one, init, (zeta, c))
-    return out
 
 
 def _tridiag_matvec(dl, d, du, x):
@@ -153,18 +106,6 @@ def population_chain(a, b, gdown, gup):
     return dl, d, du
 
 
-def compact_layout(j_values, dim_pad):
-    """Static gather indices of the unpadded populations: ``(block, k)`` for every ``|m| <= J``."""
-    j = np.asarray(j_values)
-    ns = (dim_pad - 1) / 2
-    blk, kk = [], []
-    for b, jj in enumerate(j):
-        k0 = int(round(ns - jj))
-        blk.append(np.full(int(round(2 * jj)) + 1, b))
-        kk.append(np.arange(k0, k0 + int(round(2 * jj)) + 1))
-    return np.concatenate(blk), np.concatenate(kk)
-
-
 def _static_j(state: BlockState):
     """Block J values from the shapes alone (J ascending, consecutive, top block J = ns)."""
     nb, dim = state.blocks.shape[0], state.dim_pad
@@ -172,24 +113,46 @@ def _static_j(state: BlockState):
 
 
 def _evolve_populations(state: BlockState, ts, gdown, gup, num_nodes):
-    """Fast path: one concatenated chain (zero coupling between blocks), no padding waste."""
-    blk, kk = compact_layout(_static_j(state), state.dim_pad)
-    first = np.r_[True, blk[1:] != blk[:-1]]
-    last = np.r_[blk[1:] != blk[:-1], True]
-    # keep XLA from constant-folding gathers over ~sum_J (2J+1) indices (minutes at n = 1e4)
-    blk, kk, first, last = jax.lax.optimization_barrier(
-        (jnp.asarray(blk), jnp.asarray(kk), jnp.asarray(first), jnp.asarray(last)))
-    jc = jnp.asarray(state.j)[blk]
-    mc = state.m[kk]
-    a, b = ladder_coefficients(jc, mc)
-    dl, d, du = population_chain(a, b, gdown, gup)
-    dl = jnp.where(first, 0.0, dl)
-    du = jnp.where(last, 0.0, du)
-    p0 = state.populations()[blk, kk]
+    """Fast path: the birth-death chains of all blocks packed back to back into lanes
+    (:class:`~jaxthermo.ensembles.tridiagonal.LaneLayout`, no padding waste) and propagated by
+    one contour sweep per time (all nodes at once)."""
+    dim = state.dim_pad
+    ns = (dim - 1) / 2
+    j_static = _static_j(state)
+    k0_static = np.rint(ns - j_static).astype(np.int64)  # first padded index of each block
+    layout = LaneLayout.pack(np.rint(2 * j_static).astype(np.int64) + 1)
+    chain, offset = layout.positions()
+    inside = chain >= 0
+    blk = jnp.where(inside, chain, 0)
+    jl = jnp.asarray(state.j)[blk]
+    ml = jl - offset  # offset o in block J <-> m = J - o
+    # row of m: from m+1 at G_down a_{m+1} = G_down b_m, from m-1 at G_up b_{m-1} = G_up a_m
+    # (both vanish at the block ends: b_J = a_{-J} = 0); a_m, b_m as in ladder_coefficients
+    a = jnp.where(inside, (jl + ml) * (jl - ml + 1), 0.0)
+    b = jnp.where(inside, (jl - ml) * (jl + ml + 1), 0.0)
+    tl, td, tu = gdown * b, -(gdown * a + gup * b), gup * a
+    k0 = jax.lax.optimization_barrier(jnp.asarray(k0_static, jnp.int32))
+    p0 = jnp.where(inside, state.populations().reshape(-1)[blk * dim + k0[blk] + offset], 0.0)
+    # back to the padded (nb, D) grid: block b, index k <-> offset k - k0[b]
+    nb = state.blocks.shape[0]
+    kk = jax.lax.broadcasted_iota(jnp.int32, (nb, dim), 1)
+    bb = jax.lax.broadcasted_iota(jnp.int32, (nb, dim), 0)
+    off = kk - k0[bb]
+    lengths = jnp.asarray(np.rint(2 * j_static).astype(np.int64) + 1, jnp.int32)
+    valid = (off >= 0) & (off < lengths[bb])
+    src = layout.flat_index(bb, jnp.where(valid, off, 0))
+    nodes = contour_nodes(num_nodes)
 
     def at_t(t):
-        pc = _expm_or_taylor(dl, d, du, p0, t, num_nodes)
-        return jnp.zeros_like(state.blocks).at[blk, kk].set(pc)
+        def taylor(t):  # t == 0: x0 exactly, first and second t-derivatives exact
+            ax = lanes_matvec(tl, td, tu, p0)
+            return p0 + t * ax + 0.5 * t * t * lanes_matvec(tl, td, tu, ax)
+
+        def exact(t):
+            return expm_lanes(t * tl, t * td, t * tu, p0, nodes)
+
+        pl = jax.lax.cond(t == 0, taylor, exact, t)
+        return jnp.where(valid, pl.reshape(-1)[src], 0.0)
 
     return jax.lax.map(at_t, ts)
 
