@@ -35,6 +35,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
+from jax import lax
+from jax.custom_batching import custom_vmap
 
 from .._checks import density_matrix, hermitian, operator_list, sorted_times
 from ..quantum.linalg import dag, expm, unvec, vec
@@ -159,13 +161,45 @@ def _transpose(z):
 
 def _index_transpose(idx, mask):
     """The transpose of a (..., d, D) sector-layout array as one gather (``SectorLayout`` indices)."""
-    idx, mask = jnp.asarray(idx), jnp.asarray(mask)
+    idx, mask = np.asarray(idx), np.asarray(mask)  # numpy: constants of the trace, never tracers
 
     def tr(z):
         flat = z.reshape(z.shape[:-2] + (-1,))
         return jnp.where(mask, flat[..., idx], 0)
 
     return tr
+
+
+@custom_vmap
+def _all_zero(x):
+    return jnp.all(x == 0)
+
+
+@_all_zero.def_vmap
+def _all_zero_vmap_rule(axis_size, in_batched, x):
+    # one predicate for the whole batch keeps a lax.cond on it a branch (a batched predicate would run
+    # both branches): the shortcut is taken only when it holds for every member
+    return jnp.all(x == 0), False
+
+
+def _skip_zero_imaginary(rhs_pair, rhs_re):
+    """``rhs_pair(t, y, p)``, computed by ``rhs_re`` (the real part only) when ``y[1]`` is zero.
+
+    Valid for right-hand sides that are linear in ``y`` and map ``(Re, 0)`` to ``(., 0)``. Tangents are
+    always propagated by ``rhs_pair`` (a zero imaginary part need not have a zero tangent). ``p`` holds
+    the operators, passed explicitly (a custom_jvp function must not close over traced values).
+    """
+
+    @jax.custom_jvp
+    def rhs(t, y, p):
+        return lax.cond(_all_zero(y[1]), rhs_re, rhs_pair, t, y, p)
+
+    @rhs.defjvp
+    def _rhs_jvp(primals, tangents):
+        _, tan = jax.jvp(rhs_pair, primals, tangents)
+        return rhs(*primals), tan
+
+    return rhs
 
 
 def _scaled_rms(fraction):
@@ -283,14 +317,36 @@ def mesolve(
             def split_dag(z, transpose):
                 return transpose(z) * jnp.array([1.0, -1.0])[:, None, None]
 
-            def rhs(t, y, args):
+            def rhs_pair(t, y, p):
+                l_ell, l_dag = p
                 x = h_ell.matmul_split(y, -1j) if h_term else None
                 for op, op_d, tr in zip(l_ell, l_dag, cross_t, strict=True):
                     yk = materialize(op.matmul_split(y), t)
                     ykd = materialize(split_dag(yk, tr), t)
                     xk = op.matmul_split(ykd, 0.5) - op_d.matmul_split(yk, 0.5)
                     x = materialize(xk if x is None else x + xk, t)
-                return x + split_dag(x, self_t)
+                return jnp.zeros_like(y) if x is None else x + split_dag(x, self_t)
+
+            if h_term:
+                def rhs(t, y, args):
+                    return rhs_pair(t, y, (l_ell, l_dag))
+            else:
+                # no H term and real L_k: the generator is a real map acting on Re rho and Im rho
+                # separately, so a zero Im rho (real initial state) stays exactly zero: skip it
+                def rhs_re(t, y, p):
+                    (l_ell, l_dag), r, x = p, y[0], None
+                    for op, op_d, tr in zip(l_ell, l_dag, cross_t, strict=True):
+                        yk = materialize(op.matmul(r), t)
+                        ykd = materialize(tr(yk), t)
+                        xk = op.matmul(ykd, 0.5) - op_d.matmul(yk, 0.5)
+                        x = materialize(xk if x is None else x + xk, t)
+                    x = jnp.zeros_like(r) if x is None else x + self_t(x)
+                    return jnp.stack([x, jnp.zeros_like(x)])
+
+                rhs_fast = _skip_zero_imaginary(rhs_pair, rhs_re)
+
+                def rhs(t, y, args):
+                    return rhs_fast(t, y, (l_ell, l_dag))
         else:
             def rhs(t, y, args):
                 rho = materialize(_to_complex(y), t)
