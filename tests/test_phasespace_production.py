@@ -249,3 +249,16 @@ def test_jit_vmap_grad_of_production():
     b = ps.wehrl_production(rhos, QUBITS, ch, G24)
     np.testing.assert_allclose(v[0], b[0], atol=1e-15)
     np.testing.assert_allclose(v[1], b[1], atol=1e-15)
+
+
+def test_log_q_is_the_core_safe_log_convention():
+    # the rate integrand's ln Q (guard inside the log, so XLA:CPU vectorises it) must keep the
+    # core's safe_log values and gradients, including Q = 0 and slightly negative Q (round-off)
+    from jaxthermo.phasespace.wehrl import entropy_density, log_q
+
+    q = jnp.array([0.7, 1e-300, 1.0, 0.0, -0.0, -1e-17, 3e-5])
+    np.testing.assert_array_equal(np.asarray(log_q(q)), np.asarray(jt.quantum.safe_log(q)))
+    np.testing.assert_array_equal(np.asarray(jax.vmap(jax.grad(log_q))(q)),
+                                  np.asarray(jax.vmap(jax.grad(jt.quantum.safe_log))(q)))
+    np.testing.assert_array_equal(np.asarray(entropy_density(q)), -np.asarray(jt.quantum.xlogx(q)))
+    assert np.all(np.asarray(jax.vmap(jax.grad(log_q))(q))[3:6] == 0.0)

@@ -150,35 +150,38 @@ def prepare(rho, js, grid, name: str = "rho"):
     return js, grids, rho.astype(jnp.result_type(complex))
 
 
-def _real_einsum(spec, z, r):
-    """``einsum(spec, z, r)`` for complex ``z`` and real ``r`` in real arithmetic."""
-    re = jnp.einsum(spec, jnp.real(z), r, precision=_HP)
-    im = jnp.einsum(spec, jnp.imag(z), r, precision=_HP)
-    return jax.lax.complex(re, im)
+def _einsum_pair(spec, z, r):
+    """``einsum(spec, z, r)`` for a complex ``z`` given as a pair ``(re, im)`` of real arrays and a
+    real ``r``: a pair of real contractions (complex intermediates are never packed)."""
+    return tuple(jnp.einsum(spec, part, r, precision=_HP) for part in z)
 
 
 def theta_a(rho, fa: SpinFactor, f_a: int, db: int):
     """Stage 1: ``T[t_a, k, n, n'] = sum_p (u_p u_{p+k})(t_a) rho[(p n), (p+k, n')]``.
 
-    ``f_a`` = 0 value, 1 d/dtheta_a, 2 d/dphi_a (a factor ``i k``). Shape (nt_a, 2 d_a - 1, d_b, d_b).
+    ``f_a`` = 0 value, 1 d/dtheta_a, 2 d/dphi_a (a factor ``i k``). Returns ``(Re T, Im T)``,
+    each (nt_a, 2 d_a - 1, d_b, d_b).
     """
     da = fa.d
     p, q, _, k = _diagonals(da)
     rho4 = rho.reshape(da, db, da, db)
     rd = rho4[p, :, q, :]  # (K, d_a, d_b, d_b); the masked entries meet zero pairs
-    t = _real_einsum("kpnl,tkp->tknl", rd, fa.pairs[1 if f_a == 1 else 0])
-    if f_a == 2:
-        t = t * (1j * jnp.asarray(k, dtype=jnp.result_type(float)))[None, :, None, None]
-    return t
+    tr, ti = _einsum_pair("kpnl,tkp->tknl", (jnp.real(rd), jnp.imag(rd)),
+                          fa.pairs[1 if f_a == 1 else 0])
+    if f_a == 2:  # times i k
+        kk = jnp.asarray(k, dtype=tr.dtype)[None, :, None, None]
+        tr, ti = -kk * ti, kk * tr
+    return tr, ti
 
 
 def theta_b(t, fb: SpinFactor, f_b: int):
-    """Stage 2: ``C[r, t_b, k, l] = sum_n (u_n u_{n+l})(t_b) T[r, k, n, n+l]`` for ``l >= 0``."""
+    """Stage 2: ``C[r, t_b, k, l] = sum_n (u_n u_{n+l})(t_b) T[r, k, n, n+l]`` for ``l >= 0``
+    (``t`` and the result are ``(re, im)`` pairs)."""
     db = fb.d
     p, q, _, _ = _diagonals(db)
-    td = t[..., p[db - 1:], q[db - 1:]]  # (r, K_a, l, n)
+    td = tuple(part[..., p[db - 1:], q[db - 1:]] for part in t)  # (r, K_a, l, n)
     pb = fb.pairs[1 if f_b == 1 else 0][:, db - 1:, :]  # (nt_b, l, n)
-    return _real_einsum("rkln,sln->rskl", td, pb)
+    return _einsum_pair("rkln,sln->rskl", td, pb)
 
 
 def _half(n: int) -> int:
@@ -204,16 +207,18 @@ def phi_a(c, fa: SpinFactor):
 
     One butterfly: with ``S_k = C_k + C_{-k}``, ``A_k = C_k - C_{-k}`` (k >= 0),
     ``D(+-phi) = sum_k S_k' cos(k phi) +- i sum_k A_k sin(k phi)`` (``S_0' = C_0``), evaluated on
-    the half-range nodes in real arithmetic.
+    the half-range nodes in real arithmetic. ``c`` and the result are ``(re, im)`` pairs.
     """
     da, n = fa.d, fa.phi.shape[0]
-    cp = c[:, :, da - 1:, :]  # k = 0..da-1
-    cm = c[:, :, da - 1::-1, :]  # k = 0..-(da-1)
+    cp = tuple(part[:, :, da - 1:, :] for part in c)  # k = 0..da-1
+    cm = tuple(part[:, :, da - 1::-1, :] for part in c)  # k = 0..-(da-1)
     k, cos, sin = _cos_sin(n, fa.phi, da)
     cos = cos * jnp.where(k == 0, 0.5, 1.0)[:, None]
-    ev = _real_einsum("rskl,kp->rspl", cp + cm, cos)
-    od = _real_einsum("rskl,kp->rspl", cp - cm, sin) * 1j
-    return _unfold(ev + od, ev - od, n, axis=2)
+    ev_r, ev_i = _einsum_pair("rskl,kp->rspl", (cp[0] + cm[0], cp[1] + cm[1]), cos)
+    a_r, a_i = _einsum_pair("rskl,kp->rspl", (cp[0] - cm[0], cp[1] - cm[1]), sin)
+    od_r, od_i = -a_i, a_r  # times i
+    return (_unfold(ev_r + od_r, ev_r - od_r, n, axis=2),
+            _unfold(ev_i + od_i, ev_i - od_i, n, axis=2))
 
 
 def phi_b(dd, fb: SpinFactor, f_b: int):
@@ -221,12 +226,12 @@ def phi_b(dd, fb: SpinFactor, f_b: int):
 
     ``F(phi) = sum_l a_l Re(D_l e^{i l phi})`` (``a_0 = 1``, else 2), or its phi_b derivative
     (``f_b = 2``); even part ``E`` (cos) and odd part ``O`` (sin) on the half-range nodes give
-    ``F(+-phi) = E +- O``.
+    ``F(+-phi) = E +- O``. ``dd`` is the ``(re, im)`` pair of stage 3.
     """
     n = fb.phi.shape[0]
     lv, cos, sin = _cos_sin(n, fb.phi, fb.d)
     a = jnp.where(lv == 0, 1.0, 2.0)[:, None]
-    re, im = jnp.real(dd), jnp.imag(dd)
+    re, im = dd
     if f_b == 2:
         (x_e, b_e), (x_o, b_o) = (im, -a * lv[:, None] * cos), (re, -a * lv[:, None] * sin)
     else:
@@ -317,7 +322,7 @@ def integrate(rhos, fa: SpinFactor, fb: SpinFactor, fields, integrand, *, chunk_
     def split(a, n, m):
         return a.reshape((n, m) + a.shape[1:])
 
-    carry_a = ({f"{k[0]}_{k[1]}": split(v, nch, rows) for k, v in ts.items()},
+    carry_a = ({f"{k[0]}_{k[1]}": tuple(split(part, nch, rows) for part in v) for k, v in ts.items()},
                split(fa.wt, nch, rows), split(fa.x, nch, rows), split(fa.s, nch, rows))
     carry_b = (split(jnp.moveaxis(fb.pairs, 1, 0), ncb, cols), split(fb.wt, ncb, cols),
                split(fb.x, ncb, cols), split(fb.s, ncb, cols))

@@ -35,13 +35,13 @@ import jax.numpy as jnp
 from .._checks import nonnegative
 from ..dynamics.evolve import evolve_exact, mesolve
 from ..dynamics.lindblad import dissipator
-from ..quantum.linalg import embed, safe_log, tensor
+from ..quantum.linalg import embed, tensor
 from ..quantum.operators import spin_ladder, spin_ops
 from ..quantum.states import gibbs_state
 from ..thermo.coherence import l1_coherence, relative_entropy_of_coherence
 from ..thermo.entropy import relative_entropy
 from .husimi import factors, integrate, map_states, parse_js, prepare
-from .wehrl import entropy_density
+from .wehrl import entropy_density, log_q
 
 _FIELDS = {"q": (0, 0, 0), "ta": (0, 1, 0), "pa": (0, 2, 0), "tb": (0, 0, 1), "pb": (0, 0, 2)}
 
@@ -205,7 +205,7 @@ def _rate_core(rho, js, channel, grids, chunk_nodes, batch_size):
 
     def one(r):
         dr = dissipator(ops, r)
-        return integrate((r, dr), fa, fb, fields, lambda f, g: -f["dq"] * safe_log(f["q"]),
+        return integrate((r, dr), fa, fb, fields, lambda f, g: -f["dq"] * log_q(f["q"]),
                          chunk_nodes=chunk_nodes)
 
     return map_states(one, rho, batch_size)
@@ -265,7 +265,7 @@ def _trajectory_core(states, js, channel, grids, chunk_nodes):
 
     def dens(f, g):
         pi, phi = channel.densities(f, g, js)
-        return {"pi": pi, "phi": phi, "s": entropy_density(f["q"]), "rate": -f["dq"] * safe_log(f["q"])}
+        return {"pi": pi, "phi": phi, "s": entropy_density(f["q"]), "rate": -f["dq"] * log_q(f["q"])}
 
     def one(r):
         return integrate((r, dissipator(ops, r)), fa, fb, fields, dens, chunk_nodes=chunk_nodes)

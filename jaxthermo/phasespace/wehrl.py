@@ -60,13 +60,23 @@ def thermal_wehrl_entropy(j, nbar):
     return 2 * j / n + jnp.where(pos, ln_z + tail, 0.0)
 
 
+def log_q(q):
+    """``ln Q`` where ``Q > 0`` and 0 (gradient 0) where ``Q <= 0``: the core's
+    :func:`jaxthermo.quantum.safe_log` convention (same values and gradients), written with the
+    guard inside the logarithm only (``ln(Q if Q > 0 else 1)``). XLA:CPU (jax 0.10) then fuses the
+    logarithm into the weighted sum of the integrand, a vectorised YNNPACK kernel (~0.45 ns per
+    node per core, as fast as NumPy's log); a select around the logarithm, as in the core, leaves
+    it in a loop fusion that calls the scalar C-library ``log`` per node (~2.7 ns per node):
+    measured, ``wehrl_rate`` at J = 1/2 on 32^4 nodes takes 1.7 ms this way and 3.2 ms the other.
+    """
+    return jnp.log(jnp.where(q > 0, q, 1.0))
+
+
 def entropy_density(q):
     """``-Q ln Q`` with the value 0 (and gradient 0) where ``Q <= 0``: the core's
-    :func:`jaxthermo.quantum.xlogx` convention, bit for bit where ``Q > 0``, written with the
-    guard inside the logarithm only (``Q ln(Q if Q > 0 else 1)``). XLA:CPU vectorises this form;
-    a select around the product (as in the core) ran about 2x slower on 16M nodes.
-    """
-    return -q * jnp.log(jnp.where(q > 0, q, 1.0))
+    :func:`jaxthermo.quantum.xlogx` convention, bit for bit where ``Q > 0``, through
+    :func:`log_q` (guard inside the logarithm, which XLA:CPU vectorises)."""
+    return -q * log_q(q)
 
 
 def _is_plane(grid) -> bool:
