@@ -1,36 +1,43 @@
-"""A stored-step discrete adjoint for diffrax solves: pass ``adjoint=StoredStepAdjoint()`` to
-:func:`jaxthermo.mesolve` (or to ``diffrax.diffeqsolve``).
+"""A stored-step discrete adjoint for diffrax solves of LINEAR ODEs (the Lindblad equation): pass
+``adjoint=StoredStepAdjoint()`` to :func:`jaxthermo.mesolve` (or to ``diffrax.diffeqsolve``).
 
 Why: diffrax's default ``RecursiveCheckpointAdjoint`` differentiates the whole adaptive loop (the
 step-size controller, the dense interpolation to the save times, the save buffers and the
 while-loop bookkeeping) and recomputes steps from checkpoints. For the Lindblad equation (linear in
-``rho``, small ``d``) that overhead, not the arithmetic, dominates the reverse pass.
+``rho``) that overhead dominates the reverse pass at small ``d``, and the recomputation at large
+``d``.
 
-How (discretise-then-optimise on a stored grid):
+How (discretise-then-optimise, exact to the discrete solve):
 
 * forward: the ordinary adaptive solve (values identical to the default adjoint), which also
-  stores the state after every accepted step and at every save time;
-* the grid ``t0 = tau_0 < tau_1 < ... < tau_K = t1`` of step ends and save times splits into
-  segments no longer than an accepted step; the reverse sweep applies, segment by segment, the
-  exact vector-Jacobian product of ONE explicit Runge-Kutta step (the solver's Butcher tableau)
-  from the stored state at ``tau_i`` over ``[tau_i, tau_{i+1}]``, and adds the output cotangents at
-  the save times. For ``d rho/dt = L rho`` this is the transposed step polynomial ``R(h L)^T``
-  applied to the adjoint (Heisenberg-picture generator ``L^dagger``); the parameter cotangent is
-  accumulated from the stored states, stage by stage. No step is recomputed from a checkpoint and
-  no controller or interpolation is differentiated.
+  stores the state after every accepted step (and at every save time);
+* reverse: the exact vector-Jacobian product of the computation diffrax performed, accepted step by
+  accepted step (``y_{n+1} = y_n + sum_i b_i k_i``, ``k_i = h f(t_i, Y_i)``,
+  ``Y_i = y_n + sum_j a_ij k_j``: the solver's Butcher tableau) and of the solver's dense output at
+  the save times (``y(t) = interpolation(y_n, y_{n+1}, k)(t)``, including the stages with ``b = 0``
+  such as Tsit5's first-same-as-last stage). Because ``f`` is linear in ``y``, the state cotangent
+  of a stage is the adjoint generator applied to the stage cotangent (``jax.linear_transpose``: for
+  ``d rho/dt = L rho`` the Heisenberg-picture ``L^dagger``), with no stage values. The stage
+  inputs ``Y_i``, needed only for the parameter cotangents, are rebuilt for a block of steps at once
+  from the stored ``y_n`` (a batched evaluation, not a sequential recomputation). Small states:
+  one parameter VJP for all stages of a block (the parameters are not batched, so the products
+  contract over all stages at once); large states: one joint VJP per stage (shared products).
+  As in diffrax (``PIDController`` stops gradients through the step-size choice), the step sizes
+  are constants: the gradient equals the default adjoint's to round-off (tests: ~1e-14 relative).
 
-The gradient is that of the solution reconstructed by single steps on the stored grid, which
-agrees with the adaptive solution (and with the default adjoint's gradient) to the solver
-tolerance, not to round-off; tests check it against central finite differences in float64.
+Time gradients (save times, ``t0``): ``d y(t_j)/d t_j`` is taken as ``f(t_j, y(t_j))``, equal to the
+derivative of the dense output to the solver tolerance.
+
 Unlike ``diffrax.BacksolveAdjoint`` it works with ``SaveAt(fn=...)`` (``mesolve(...,
 save_states=False)``) and with values captured by closure in the vector field (they are
 closure-converted). Memory: ``max_stored_steps`` states (the solve may take at most that many
-accepted steps: diffrax reports "maximum number of solver steps" beyond it).
+accepted steps: diffrax reports "maximum number of solver steps" beyond it) plus a block of
+stages. Piecewise-constant fields with ``jump_ts`` are supported (steps end one ulp before a jump).
 
-Limitations (clear errors): one ``ODETerm``, an explicit Runge-Kutta solver (Tsit5, Dopri5,
-Dopri8, Bosh3, ...), ``SaveAt(ts=...)`` with optional ``fn`` (no ``t0``/``t1``/``steps``/``dense``
-flags, no ``subs`` trees), no events; gradients with respect to ``y0``, ``args`` and whatever the
-vector field and ``fn`` capture, not with respect to the times.
+Limitations (clear errors): one ``ODETerm`` whose vector field is linear in ``y`` (one real or
+complex dtype for all of ``y``'s leaves), an explicit Runge-Kutta solver (Tsit5, Dopri5, Dopri8,
+Bosh3, ...), ``SaveAt(ts=...)`` with optional ``fn`` (no ``t0``/``t1``/``steps``/``dense`` flags, no
+``subs`` trees), no events.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import diffrax
 import equinox as eqx
 import equinox.internal as eqxi
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
@@ -61,13 +69,15 @@ def _diffrax_internals():
 
 __all__ = ["StoredStepAdjoint"]
 
-_CHUNK = 32  # at most this many segments per vectorised parameter-cotangent batch
-_CHUNK_ELEMENTS = 4096  # ... and about this many state elements per batch
-_JOINT_SIZE = 256  # states larger than this (d > ~11 for a density matrix) use one joint VJP
+_BLOCK_ELEMENTS = 1 << 16  # about this many state elements per stage buffer of a block of steps
+_JOINT_SIZE = 256  # states larger than this (d > ~11 for a density matrix): one joint VJP per stage
+_MAX_BLOCK = 64  # at most this many steps per block (the last block is padded with no-op steps)
 
 
 def _erk_tableau(solver):
-    """Explicit Butcher tableau ``(a_lower, b, c)`` truncated after the last stage with ``b != 0``."""
+    """Explicit Butcher tableau ``(a_lower, b, c, n_b)`` of ALL stages (the trailing stages with
+    ``b = 0``, e.g. Tsit5's first-same-as-last stage, enter the dense output at the save times);
+    ``n_b``: the number of stages up to the last one with ``b != 0`` (those that make ``y1``)."""
     tab = getattr(solver, "tableau", None)
     if not isinstance(solver, diffrax.AbstractERK) or tab is None:
         raise ValueError(
@@ -75,28 +85,35 @@ def _erk_tableau(solver):
             f"Dopri5()), got {type(solver).__name__}"
         )
     b = np.asarray(tab.b_sol, dtype=float)
-    n_st = int(np.nonzero(b)[0].max()) + 1
+    n_b = int(np.nonzero(b)[0].max()) + 1
     # Python floats (not arrays): the tableau is static, zeros are skipped at trace time
-    a = tuple(tuple(float(v) for v in np.asarray(r)) for r in tab.a_lower[: n_st - 1])
+    a = tuple(tuple(float(v) for v in np.asarray(r)) for r in tab.a_lower)
     c = (float(tab.c1),) + tuple(float(v) for v in np.asarray(tab.c))
-    return a, tuple(float(v) for v in b[:n_st]), c[:n_st]
+    return a, tuple(float(v) for v in b), c, n_b
 
 
-def _erk_step(vf, tableau, t, h, y, args):
-    """One explicit RK step of ``dy/dt = vf(t, y, args)`` (arrays ``y``; pytrees via tree_map)."""
-    a, b, c = tableau
-    ks = [vf(t, y, args)]
-    for i, row in enumerate(a, start=1):
-        inc = y
-        for aij, k in zip(row, ks, strict=True):
-            if aij != 0.0:
-                inc = jtu.tree_map(lambda u, kk, aij=aij: u + (h * aij) * kk, inc, k)
-        ks.append(vf(t + c[i] * h, inc, args))
-    out = y
-    for bi, k in zip(b, ks, strict=True):
-        if bi != 0.0:
-            out = jtu.tree_map(lambda u, kk, bi=bi: u + (h * bi) * kk, out, k)
-    return out
+def _stages(vf, tableau, t0, t1, y, n_stages):
+    """Stage inputs ``Y_i`` and increments ``k_i = h f(t_i, Y_i)`` of one explicit RK step from
+    ``t0`` to ``t1`` (flat ``y``), exactly as diffrax forms them (``t_i = t0 + c_i h``, or ``t1``
+    where ``c_i = 1``; ``Y_i = y + sum_j a_ij k_j``). Returns two lists of ``n_stages`` arrays."""
+    a, _, c, _ = tableau
+    h = t1 - t0
+    ys, ks = [], []
+    for i in range(n_stages):
+        yi = y
+        if i > 0:
+            for aij, k in zip(a[i - 1], ks, strict=False):
+                if aij != 0.0:
+                    yi = yi + aij * k
+        ti = t1 if c[i] == 1.0 else t0 + c[i] * h
+        ys.append(yi)
+        ks.append(h * vf(ti, yi))
+    return ys, ks
+
+
+def _stage_times(tableau, t0, t1, n_stages):
+    _, _, c, _ = tableau
+    return [t1 if c[i] == 1.0 else t0 + c[i] * (t1 - t0) for i in range(n_stages)]
 
 
 def _check_saveat(saveat):
@@ -136,7 +153,7 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
     def loop(self, *, args, terms, solver, stepsize_controller, event, saveat, t0, t1, dt0,
              max_steps, throw, init_state, passed_solver_state, passed_controller_state,
              progress_meter):
-        del throw, passed_controller_state
+        del passed_controller_state
         if event is not None:
             raise ValueError("StoredStepAdjoint does not support events")
         inner = getattr(terms, "term", terms)  # diffeqsolve wraps the term (time direction)
@@ -160,6 +177,16 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
         t0 = jnp.asarray(t0, dtype=jnp.result_type(sub.ts.dtype, float))
         t1 = jnp.asarray(t1, dtype=t0.dtype)
         final_state, aux = _solve((y0, args, vf_c, fn_c, t0, sub.ts, t1), self, rest, static)
+        if throw and max_steps is not None and cap < int(max_steps):
+            # the store, not the user's max_steps, ended the solve: say so (diffrax's own message
+            # would only name max_steps)
+            full = final_state.result == diffrax.RESULTS.max_steps_reached
+            final_state = eqx.tree_at(
+                lambda s: s.save_state.ys, final_state,
+                eqx.error_if(final_state.save_state.ys, full,
+                             f"StoredStepAdjoint: the solve needs more than max_stored_steps={cap} "
+                             "accepted steps; raise max_stored_steps (memory: one state per step) "
+                             "or use the default adjoint"))
         return _diffrax_internals()[1](final_state), aux
 
 
@@ -214,6 +241,10 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
     del perturbed, adj, rest
     y0, args, vf_c, fn_c, t0, ts, t1 = vjp_arg
     tableau = static["tableau"]
+    a, b, _, n_b = tableau
+    n_all = len(b)
+    solver = static["solver"]
+    jump_ts = getattr(static["controller"], "jump_ts", None)
     y_ts, step_ts, step_ys, n_acc = residuals
     grad_final, _ = grad_obj
     ct_out = grad_final.save_state.ys
@@ -225,6 +256,7 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
     diff_args, nondiff_args = eqx.partition(args, eqx.is_inexact_array)
     diff_vf, nondiff_vf = eqx.partition(vf_c, eqx.is_inexact_array)
     diff_fn, nondiff_fn = eqx.partition(fn_c, eqx.is_inexact_array)
+    vf_full = eqx.combine(diff_vf, nondiff_vf)
 
     # 1. output cotangents -> state cotangents at the save times (and fn's own inputs)
     def fn_vjp(t, y, ct):
@@ -238,92 +270,172 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
     ct_args_fn = jtu.tree_map(lambda x: jnp.sum(x, 0), ct_args_fn)
     ct_fn = jtu.tree_map(lambda x: jnp.sum(x, 0), ct_fn)
 
-    # 2. the grid: t0, the save times and the accepted step ends, sorted (padding = +inf last);
-    #    only the times are permuted, states are read from their own buffers inside the sweep
-    m = ts.shape[0]
-    times = jnp.concatenate([jnp.asarray(t0, step_ts.dtype)[None], ts.astype(step_ts.dtype),
-                             step_ts])
-    order = jnp.argsort(times, stable=True)
-    times = times[order]
-    n_pts = 1 + m + n_acc
+    # everything below works on the flattened state (one real vector of n entries)
+    y0_flat, unravel = jax.flatten_util.ravel_pytree(y0)
+    n = y0_flat.shape[0]
+    ravel = lambda tree: jax.flatten_util.ravel_pytree(tree)[0]  # noqa: E731
+    ct_ts_flat = jax.vmap(ravel)(ct_y_ts)
+    ys_flat = jax.vmap(ravel)(step_ys)  # state after accepted step n (a reshape for one array)
+    cap = ys_flat.shape[0]
 
-    def point(i):
-        """State and output cotangent at grid point ``i`` (0: y0; 1..m: save times; then steps)."""
-        src = order[i]
-        j_ts = jnp.clip(src - 1, 0, m - 1)
-        j_st = jnp.clip(src - 1 - m, 0, step_ts.shape[0] - 1)
-        is_ts = (src >= 1) & (src <= m)
-        y = jtu.tree_map(lambda a, b, c: jnp.where(src == 0, a, jnp.where(is_ts, b[j_ts], c[j_st])),
-                         y0, y_ts, step_ys)
-        ct = jtu.tree_map(lambda c: jnp.where(is_ts, c[j_ts], jnp.zeros_like(c[0])), ct_y_ts)
-        return y, ct
+    def vf_flat(t, y):
+        return ravel(vf_full(t, unravel(y), args))
 
-    def step(y, da, dvf, t, h):
-        return _erk_step(eqx.combine(dvf, nondiff_vf), tableau, t, h, y,
-                         eqx.combine(da, nondiff_args))
+    def vf_transpose(t, w):
+        """``J(t)^T w`` for the vector field's Jacobian (the field is linear in y)."""
+        try:
+            return jax.linear_transpose(lambda y: vf_flat(t, y), y0_flat)(w)[0]
+        except (AssertionError, TypeError, NotImplementedError) as err:
+            raise ValueError("StoredStepAdjoint needs a vector field linear in the state y "
+                             f"(the Lindblad equation is); transposing it failed: {err!r}") from err
 
-    y_struct = jax.eval_shape(lambda: y0)
-    y_size = sum(int(np.prod(x.shape)) for x in jtu.tree_leaves(y_struct))
+    def param_vjp(tq, yq, wq):
+        """sum_q d/dtheta <w_q, f(t_q, Y_q; theta)> as ONE VJP: theta is not batched, so the
+        batched products in f contract over all pairs at once (matrix-matrix products)."""
+        def f(da, dvf):
+            vf = eqx.combine(dvf, nondiff_vf)
+            aa = eqx.combine(da, nondiff_args)
+            return jax.vmap(lambda t, y: ravel(vf(t, unravel(y), aa)))(tq, yq)
+
+        _, vjp = jax.vjp(f, diff_args, diff_vf)
+        return vjp(wq)
+
+    def stage_vjp(t, y, w):
+        def f(y_, da, dvf):
+            return ravel(eqx.combine(dvf, nondiff_vf)(t, unravel(y_), eqx.combine(da, nondiff_args)))
+
+        return jax.vjp(f, y, diff_args, diff_vf)[1](w)
+
     add = lambda p, q: jtu.tree_map(lambda u, v: u + v, p, q)  # noqa: E731
-    if y_size > _JOINT_SIZE:
-        # large states (arithmetic-bound): one joint VJP per segment, no separate parameter pass
-        def joint_body(k, carry):
-            lam, g_args, g_vf = carry
-            i = n_pts - 2 - k
-            t, h = times[i], _h(times[i + 1], times[i])
-            y_i, ct_i = point(i)
-            _, vjp = jax.vjp(lambda y, da, dvf: step(y, da, dvf, t, h), y_i, diff_args, diff_vf)
-            lam, ga, gv = vjp(lam)
-            return add(lam, ct_i), add(g_args, ga), add(g_vf, gv)
 
-        carry = (point(n_pts - 1)[1], _zeros_like_diff(diff_args), _zeros_like_diff(diff_vf))
-        lam, g_args, g_vf = jax.lax.fori_loop(0, n_pts - 1, joint_body, carry)
-        return _finish(lam, g_args, g_vf, ct_args_fn, ct_fn, ct_t_fn, ct_y_ts, y_ts, ts, t0, t1,
-                       y0, args, eqx.combine(diff_vf, nondiff_vf))
+    # 2. the accepted steps: step i runs from T[i] to its end (T[i + 1], or prevbefore(jump)
+    #    when the step was clipped at a jump and diffrax restarted at nextafter(jump))
+    t_dtype = step_ts.dtype
+    t0 = jnp.asarray(t0, t_dtype)
+    big_t = jnp.concatenate([t0[None], step_ts])
 
-    # 3. small states (overhead-bound): sequential reverse sweep of the adjoint alone,
-    #    lam(tau_i) = R(h_i L)^T lam(tau_{i+1}) + ct_i,
-    #    the transposed step of the LINEAR vector field (no primal recomputation); lam(tau_{i+1})
-    #    is stored for the parameter pass
-    vf_full = eqx.combine(diff_vf, nondiff_vf)
-    n_grid = times.shape[0]
+    def step_end(t_restart):
+        if jump_ts is None:
+            return t_restart
+        before = eqxi.prevbefore(t_restart)
+        jumped = jnp.any(before == jnp.asarray(jump_ts, t_dtype))
+        return jnp.where(jumped, eqxi.prevbefore(before), t_restart)
 
-    def body(k, carry):
-        lam, lam_buf = carry
-        i = n_pts - 2 - k
-        t, h = times[i], _h(times[i + 1], times[i])
-        lam_buf = jtu.tree_map(lambda b, v: b.at[i].set(v), lam_buf, lam)
-        tr = jax.linear_transpose(lambda y: _erk_step(vf_full, tableau, t, h, y, args), y_struct)
-        (lam,) = tr(lam)
-        return add(lam, point(i)[1]), lam_buf
+    def step_data(i):
+        """(t_start, t_end, y_start) of step i; padding steps (i >= n_acc) are no-ops (h = 0)."""
+        valid = i < n_acc
+        ic = jnp.clip(i, 0, cap - 1)
+        tp = jnp.where(valid, big_t[ic], t0)
+        tn = jnp.where(valid, step_end(big_t[ic + 1]), t0)
+        y = jnp.where(valid & (i > 0), ys_flat[jnp.clip(i - 1, 0, cap - 1)], 0.0)
+        y = jnp.where(i == 0, y0_flat, y)
+        return tp, tn, y
 
-    lam0 = point(n_pts - 1)[1]
-    lam_buf0 = jtu.tree_map(lambda x: jnp.zeros((n_grid,) + x.shape, x.dtype), y0)
-    lam, lam_buf = jax.lax.fori_loop(0, n_pts - 1, body, (lam0, lam_buf0))
+    # 3. the save times: y(ts[j]) is the solver's dense output on step n_j, linear in the step's
+    #    (y0, y1, k); its transpose gives cotangents for y_start, y_end and the stage increments.
+    #    Stages with b = 0 (after the last b != 0) feed only the dense output: transposed here.
+    ends = jnp.where(jnp.arange(cap) < n_acc, jax.vmap(step_end)(step_ts), jnp.inf)
+    n_j = jnp.clip(jnp.searchsorted(ends, ts.astype(t_dtype), side="left"), 0,
+                   jnp.maximum(n_acc - 1, 0))
 
-    # 4. parameter cotangents sum_i d/dtheta <lam(tau_{i+1}), Phi_{h_i}(y(tau_i); theta)>, batched
-    #    over chunks of segments (vmap) so that small-d problems are not dominated by loop overhead
-    chunk = int(np.clip(_CHUNK_ELEMENTS // max(y_size, 1), 1, _CHUNK))  # less padding at large d
+    def save_contrib(n_step, t_save, ct):
+        tp, tn, y = step_data(n_step)
+        stage_ys, ks = _stages(vf_flat, tableau, tp, tn, y, n_all)
+        y1 = ys_flat[jnp.clip(n_step, 0, cap - 1)]
 
-    def seg_vjp(i, valid):
-        y_i = point(i)[0]
-        t = jnp.where(valid, times[i], 0.0)
-        h = jnp.where(valid, _h(times[jnp.minimum(i + 1, n_grid - 1)], times[i]), 0.0)
-        lam_i = jtu.tree_map(lambda b: jnp.where(valid, b[i], 0.0), lam_buf)
-        y_i = jtu.tree_map(lambda v: jnp.where(valid, v, 0.0), y_i)
-        _, vjp = jax.vjp(lambda da, dvf: step(y_i, da, dvf, t, h), diff_args, diff_vf)
-        return vjp(lam_i)
+        def dense(y0_, y1_, k_):
+            interp = solver.interpolation_cls(t0=tp, t1=tn, y0=unravel(y0_), y1=unravel(y1_),
+                                              k=jax.vmap(unravel)(k_))
+            return ravel(interp.evaluate(t_save))
 
-    def chunk_body(c, carry):
-        idx = c * chunk + jnp.arange(chunk)
-        valid = idx < n_pts - 1
-        ga, gv = jax.vmap(seg_vjp)(jnp.minimum(idx, n_grid - 1), valid)
-        return add(carry, (jtu.tree_map(lambda x: jnp.sum(x, 0), ga),
-                           jtu.tree_map(lambda x: jnp.sum(x, 0), gv)))
+        _, vjp = jax.vjp(dense, y, y1, jnp.stack(ks))
+        ct_y0, ct_y1, ct_k = vjp(ct)
+        ct_k = list(ct_k)
+        h = tn - tp
+        t_st = _stage_times(tableau, tp, tn, n_all)
+        w_trail = []
+        for i in range(n_all - 1, n_b - 1, -1):
+            w = h * ct_k[i]
+            ybar = vf_transpose(t_st[i], w)
+            for jdx, aij in enumerate(a[i - 1]):
+                if aij != 0.0 and jdx < i:
+                    ct_k[jdx] = ct_k[jdx] + aij * ybar
+            ct_y0 = ct_y0 + ybar
+            w_trail.append((t_st[i], stage_ys[i], w))
+        trail = tuple(jnp.stack(x) for x in zip(*w_trail, strict=True)) if w_trail else None
+        return ct_y0, ct_y1, jnp.stack(ct_k[:n_b]), trail
 
-    n_chunks = (n_pts - 1 + chunk - 1) // chunk
-    g_args, g_vf = jax.lax.fori_loop(0, n_chunks, chunk_body,
-                                     (_zeros_like_diff(diff_args), _zeros_like_diff(diff_vf)))
+    sv_y0, sv_y1, sv_k, trail = jax.vmap(save_contrib)(n_j, ts.astype(t_dtype), ct_ts_flat)
+    g_args, g_vf = _zeros_like_diff(diff_args), _zeros_like_diff(diff_vf)
+    if trail is not None:
+        tt, ty, tw = (x.reshape((-1,) + x.shape[2:]) for x in trail)
+        g_args, g_vf = add((g_args, g_vf), param_vjp(tt, ty, tw))
+
+    # 4. reverse sweep over blocks of steps (last block first). Per block: the stage inputs of all
+    #    its steps at once (batched: no sequential recomputation), then the sequential transposed
+    #    steps (the adjoint generator alone: the field is linear, no stage values needed) that give
+    #    each stage's cotangent, then ONE parameter VJP for all stages of the block.
+    joint = n > _JOINT_SIZE
+    blk = int(np.clip(_BLOCK_ELEMENTS // max(n * n_b, 1), 1, min(_MAX_BLOCK, cap)))
+    n_blocks = (n_acc + blk - 1) // blk
+
+    def block_body(kb, carry):
+        lam, g_args, g_vf = carry
+        s0 = (n_blocks - 1 - kb) * blk
+        idx = s0 + jnp.arange(blk)
+        tp, tn, ys = jax.vmap(step_data)(idx)
+        stage_ys = jnp.stack(
+            jax.vmap(lambda p, q, y: jnp.stack(_stages(vf_flat, tableau, p, q, y, n_b)[0]))(
+                tp, tn, ys))  # (blk, n_b, n)
+        t_st = jnp.stack(_stage_times(tableau, tp, tn, n_b), axis=1)  # (blk, n_b)
+        local = n_j - s0
+        loc = jnp.where((local >= 0) & (local < blk), local, blk)
+        k_in = jnp.zeros((blk, n_b, n), ys.dtype).at[loc].add(sv_k, mode="drop")
+        y0_in = jnp.zeros((blk, n), ys.dtype).at[loc].add(sv_y0, mode="drop")
+        y1_in = jnp.zeros((blk, n), ys.dtype).at[loc].add(sv_y1, mode="drop")
+        n_valid = jnp.clip(n_acc - s0, 0, blk)
+
+        def step_body(q_rev, inner):
+            if joint:
+                lam, g_a, g_v = inner
+            else:
+                lam, w_buf = inner
+            q = n_valid - 1 - q_rev
+            h = tn[q] - tp[q]
+            lam = lam + y1_in[q]
+            kbar = [b[i] * lam + k_in[q, i] if b[i] != 0.0 else k_in[q, i] for i in range(n_b)]
+            ybar = lam + y0_in[q]
+            ws = [None] * n_b
+            for i in range(n_b - 1, -1, -1):
+                ws[i] = h * kbar[i]
+                if joint:
+                    # large states: ONE VJP per stage at the stage input gives the state and
+                    # the parameter cotangents with shared intermediate products
+                    yb_i, ga, gv = stage_vjp(t_st[q, i], stage_ys[q, i], ws[i])
+                    g_a, g_v = add((g_a, g_v), (ga, gv))
+                else:
+                    yb_i = vf_transpose(t_st[q, i], ws[i])
+                ybar = ybar + yb_i
+                if i > 0:
+                    for jdx, aij in enumerate(a[i - 1]):
+                        if aij != 0.0:
+                            kbar[jdx] = kbar[jdx] + aij * yb_i
+            if joint:
+                return ybar, g_a, g_v
+            w_buf = jax.lax.dynamic_update_index_in_dim(w_buf, jnp.stack(ws), q, 0)
+            return ybar, w_buf
+
+        if joint:
+            lam, g_args, g_vf = jax.lax.fori_loop(0, n_valid, step_body, (lam, g_args, g_vf))
+            return lam, g_args, g_vf
+        w0 = jnp.zeros((blk, n_b, n), ys.dtype)
+        lam, w_buf = jax.lax.fori_loop(0, n_valid, step_body, (lam, w0))
+        g = param_vjp(t_st.reshape(-1), stage_ys.reshape(-1, n), w_buf.reshape(-1, n))
+        return lam, *add((g_args, g_vf), g)
+
+    lam_flat, g_args, g_vf = jax.lax.fori_loop(
+        0, n_blocks, block_body, (jnp.zeros_like(y0_flat), g_args, g_vf))
+    lam = unravel(lam_flat)
     return _finish(lam, g_args, g_vf, ct_args_fn, ct_fn, ct_t_fn, ct_y_ts, y_ts, ts, t0, t1, y0,
                    args, vf_full)
 
@@ -343,9 +455,3 @@ def _finish(lam, g_args, g_vf, ct_args_fn, ct_fn, ct_t_fn, ct_y_ts, y_ts, ts, t0
     g_t0 = -dot(lam, vf_full(t0, y0, args))
     # t1 >= ts[-1] only bounds the solve: the outputs do not depend on it beyond ts[-1]
     return lam, g_args, g_vf, ct_fn, g_t0, g_ts, jnp.zeros_like(t1)
-
-
-def _h(t_next, t):
-    # end the reconstructed step one ulp before the next grid time, as diffrax does at jumps
-    # (a piecewise-constant H evaluated at its switching time takes the value before the switch)
-    return eqxi.prevbefore(t_next) - t
