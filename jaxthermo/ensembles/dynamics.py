@@ -121,26 +121,23 @@ def _evolve_populations(state: BlockState, ts, gdown, gup, num_nodes):
     j_static = _static_j(state)
     k0_static = np.rint(ns - j_static).astype(np.int64)  # first padded index of each block
     layout = LaneLayout.pack(np.rint(2 * j_static).astype(np.int64) + 1)
-    chain, offset = layout.positions()
+    base = np.arange(len(j_static)) * dim + k0_static  # flat padded index of each block's m = J
+    chain, offset, jl, first = layout.positions(j_static, base)
     inside = chain >= 0
-    blk = jnp.where(inside, chain, 0)
-    jl = jnp.asarray(state.j)[blk]
     ml = jl - offset  # offset o in block J <-> m = J - o
     # row of m: from m+1 at G_down a_{m+1} = G_down b_m, from m-1 at G_up b_{m-1} = G_up a_m
     # (both vanish at the block ends: b_J = a_{-J} = 0); a_m, b_m as in ladder_coefficients
     a = jnp.where(inside, (jl + ml) * (jl - ml + 1), 0.0)
     b = jnp.where(inside, (jl - ml) * (jl + ml + 1), 0.0)
     tl, td, tu = gdown * b, -(gdown * a + gup * b), gup * a
-    k0 = jax.lax.optimization_barrier(jnp.asarray(k0_static, jnp.int32))
-    p0 = jnp.where(inside, state.populations().reshape(-1)[blk * dim + k0[blk] + offset], 0.0)
+    p0 = jnp.where(inside, state.populations().reshape(-1)[first + offset], 0.0)
     # back to the padded (nb, D) grid: block b, index k <-> offset k - k0[b]
-    nb = state.blocks.shape[0]
-    kk = jax.lax.broadcasted_iota(jnp.int32, (nb, dim), 1)
-    bb = jax.lax.broadcasted_iota(jnp.int32, (nb, dim), 0)
-    off = kk - k0[bb]
-    lengths = jnp.asarray(np.rint(2 * j_static).astype(np.int64) + 1, jnp.int32)
-    valid = (off >= 0) & (off < lengths[bb])
-    src = layout.flat_index(bb, jnp.where(valid, off, 0))
+    k0_col, len_col = jax.lax.optimization_barrier(
+        (jnp.asarray(k0_static[:, None], jnp.int32),
+         jnp.asarray(np.rint(2 * j_static[:, None]).astype(np.int64) + 1, jnp.int32)))
+    off = jax.lax.broadcasted_iota(jnp.int32, state.blocks.shape, 1) - k0_col
+    valid = (off >= 0) & (off < len_col)
+    src = layout.flat_index(jnp.where(valid, off, 0))
     nodes = contour_nodes(num_nodes)
 
     def at_t(t):
@@ -151,7 +148,8 @@ def _evolve_populations(state: BlockState, ts, gdown, gup, num_nodes):
         def exact(t):
             return expm_lanes(t * tl, t * td, t * tu, p0, nodes)
 
-        pl = jax.lax.cond(t == 0, taylor, exact, t)
+        # materialised before the gather (XLA:CPU otherwise fuses the producer into the gather)
+        pl = jax.lax.optimization_barrier(jax.lax.cond(t == 0, taylor, exact, t))
         return jnp.where(valid, pl.reshape(-1)[src], 0.0)
 
     return jax.lax.map(at_t, ts)

@@ -90,16 +90,16 @@ def expm_lanes(tl, td, tu, b, weights_nodes):
 
     ``tl``, ``td``, ``tu``, ``b``: real arrays ``(nchunk, nseg, S, w)`` (row ``i`` of a lane holds
     ``T[i, i-1]``, ``T[i, i]``, ``T[i, i+1]`` and ``b_i``; couplings that cross a chain end must be
-    zero, padding rows zero). ``weights_nodes = (zeta, c)``: static complex arrays ``(M,)``.
+    zero, padding rows zero). ``weights_nodes = (zeta, c)``: complex arrays ``(M,)``.
     Pass ``T = tA`` and :func:`contour_nodes` for ``e^{tA} b``. Returns the real
     ``(nchunk, nseg, S, w)`` result. Requires ``T[i+1, i] T[i, i+1] >= 0``, spectrum of ``T`` real
     and ``< Re zeta_k`` when ``Im zeta_k = 0`` (no pivoting; see the module docstring).
     Differentiable (a plain ``lax.scan``) in every array argument.
     """
-    zeta, c = (np.asarray(v) for v in weights_nodes)
+    zeta, c = weights_nodes
     dt = jnp.result_type(float)
     col = (lambda v: jnp.asarray(v, dt)[:, None])
-    zr, zi, cr, ci = col(zeta.real), col(zeta.imag), col(c.real), col(c.imag)
+    zr, zi, cr, ci = col(jnp.real(zeta)), col(jnp.imag(zeta)), col(jnp.real(c)), col(jnp.imag(c))
     num, w = zeta.shape[0], td.shape[-1]
     step = _sweep_step(zr, zi)
 
@@ -195,35 +195,47 @@ class LaneLayout:
         return cls(tuple(int(v) for v in lengths), lane, start, lane_chains, lane_starts,
                    (nchunk, nseg, seg, width))
 
-    def positions(self):
-        """``(chain, offset)`` integer arrays in the lane layout (``chain = -1`` on padding)."""
+    def _lane_table(self, table):
+        """Per-lane table ``(num_lanes_padded,)`` broadcast against ``(nchunk, nseg, S, w)``."""
+        nchunk, _, _, width = self.shape
+        table = np.asarray(table)
+        dt = jnp.int32 if np.issubdtype(table.dtype, np.integer) else jnp.result_type(float)
+        return jnp.asarray(table, dt).reshape(nchunk, 1, 1, width)
+
+    def positions(self, *tables):
+        """``(chain, offset, *values)`` arrays in the lane layout: the chain (``-1`` on padding)
+        and position in it of every entry, and the per-chain static ``tables`` (``(num_chains,)``
+        numpy arrays) spread over the entries of each chain (0 on padding)."""
         nchunk, nseg, seg, width = self.shape
-        # keep XLA from constant-folding the index arithmetic over ~sum(lengths) entries
-        chains, starts, lengths = jax.lax.optimization_barrier(
-            (jnp.asarray(self.lane_chains, jnp.int32), jnp.asarray(self.lane_starts, jnp.int32),
-             jnp.asarray(np.r_[self.lengths, 0], jnp.int32)))
+        lengths = np.r_[self.lengths, 0]
+        index = self.lane_chains
+        spread = [self.lane_chains, self.lane_starts, self.lane_starts + lengths[index]]
+        spread += [np.where(index >= 0, np.asarray(tb)[index], 0) for tb in tables]
+        # the small per-lane tables stay opaque so that XLA does not constant-fold the index
+        # arithmetic over ~sum(lengths) entries (minutes of compilation at n = 10^4)
+        spread = jax.lax.optimization_barrier(tuple(
+            tuple(self._lane_table(v[:, kk]) for kk in range(index.shape[1])) for v in spread))
         i = (jax.lax.broadcasted_iota(jnp.int32, self.shape, 1) * seg
              + jax.lax.broadcasted_iota(jnp.int32, self.shape, 2))
-        lane = (jax.lax.broadcasted_iota(jnp.int32, self.shape, 0) * width
-                + jax.lax.broadcasted_iota(jnp.int32, self.shape, 3))
-        chain = jnp.full(self.shape, -1, jnp.int32)
-        first = jnp.zeros(self.shape, jnp.int32)
-        for kk in range(chains.shape[1]):
-            here = i >= starts[lane, kk]
-            chain = jnp.where(here, chains[lane, kk], chain)
-            first = jnp.where(here, starts[lane, kk], first)
-        offset = i - first
-        chain = jnp.where(offset < lengths[chain], chain, -1)
-        return chain, offset
+        out = [jnp.full(self.shape, -1, jnp.int32), jnp.zeros(self.shape, jnp.int32)]
+        out += [jnp.zeros(self.shape, v[0].dtype) for v in spread[3:]]
+        for kk in range(index.shape[1]):
+            st, en = spread[1][kk], spread[2][kk]
+            here = (i >= st) & (i < en)
+            new = [spread[0][kk], i - st] + [v[kk] for v in spread[3:]]
+            out = [jnp.where(here, nv, ov) for nv, ov in zip(new, out, strict=True)]
+        return tuple(out)
 
-    def flat_index(self, chain, offset):
-        """Flat index into the lane layout of ``offset`` in ``chain`` (static chain tables)."""
+    def flat_index(self, offset):
+        """Flat index into the lane layout of ``offset[c, ...]`` in chain ``c`` (leading axis =
+        the chains in order; any offsets broadcast)."""
         nchunk, nseg, seg, width = self.shape
+        shape = (-1,) + (1,) * (jnp.ndim(offset) - 1)
         lane, start = jax.lax.optimization_barrier(
-            (jnp.asarray(self.lane, jnp.int32), jnp.asarray(self.start, jnp.int32)))
-        i = start[chain] + offset
-        ln = lane[chain]
-        return (((ln // width) * nseg + i // seg) * seg + i % seg) * width + ln % width
+            (jnp.asarray(self.lane, jnp.int32).reshape(shape),
+             jnp.asarray(self.start, jnp.int32).reshape(shape)))
+        i = start + offset
+        return (((lane // width) * nseg + i // seg) * seg + i % seg) * width + lane % width
 
 
 def expm_tridiag(dl, d, du, x0, t, num_nodes: int = NUM_NODES):
