@@ -25,6 +25,17 @@ the collective-spin benchmark). Two layouts of the right-hand side ``L(rho) = X 
   transpose and the running ``X`` are materialised (``quantum.sparse.materialize``), so one
   right-hand side is ``2 + 3k`` fused passes over (d, d) arrays. With real ``H`` and ``L_k`` it runs on
   the real pair ``(Re rho, Im rho)`` directly.
+* sectors (``layout="sectors"``, chosen by ``"auto"`` for a concrete block-diagonal ``rho0`` when the
+  largest sector holds at most half of the basis): when ``H`` and the ``L_k`` conserve a charge
+  (``quantum.sectors.invariant_sectors`` finds the sectors from their sparsity), a block-diagonal
+  ``rho`` stays block-diagonal and only the blocks are stored, as a (d, D) array (D = largest sector:
+  ``binom(n, n/2)`` for n spins-1/2 with ``H = J_z`` and collective ``J_-+``). The right-hand side is the
+  one above with the same row gathers, its transposes index gathers. ``H`` equal to a constant on every
+  sector (e.g. ``J_z``) commutes with every block-diagonal state and is dropped; if the ``L_k`` are real
+  too, the generator acts on ``Re rho`` and ``Im rho`` separately and a zero ``Im rho`` (a real initial
+  state) is not computed. States are returned in the full (d, d) shape; the default step-size
+  controller's error norm is the RMS over the full state in every layout (the unstored entries are
+  zero), so all layouts take the same steps.
 """
 
 from __future__ import annotations
@@ -255,10 +266,17 @@ def mesolve(
         cheaper (no recomputation; see ``benchmarks/bench_gradient.py``) and, unlike
         ``diffrax.BacksolveAdjoint``, works with ``save_states=False``.
     layout : ``"dense"``, ``"dia"`` (sparse operators in the row-compressed layout of
-        ``quantum.sparse.EllOperator``; the name is kept from the earlier sparse-diagonal layout) or
+        ``quantum.sparse.EllOperator``; the name is kept from the earlier sparse-diagonal layout),
+        ``"sectors"`` (only the charge-sector blocks of a block-diagonal state are stored, see the
+        module docstring; ValueError if ``H`` and ``jump_ops`` conserve no charge or a concrete ``rho0``
+        has coherences between sectors; a traced ``rho0`` is checked when the solve runs) or
         ``"auto"`` (default): sparse when ``H`` is constant, ``H`` and ``jump_ops`` are concrete
-        (their sparsity pattern is structural) and it needs fewer than a quarter of the dense work.
-        Collective spin operators in the product basis and bosonic ladders are sparse-friendly.
+        (their sparsity pattern is structural) and it needs fewer than a quarter of the dense work;
+        sectors when moreover ``rho0`` is concrete (its pattern is read) and block-diagonal and the
+        largest sector holds at most half of the basis. Collective spin operators in the product basis
+        and bosonic ladders are sparse-friendly. Under ``jit``/``vmap`` with ``rho0`` as an argument,
+        pass ``layout="sectors"`` to use the sector layout. A user-supplied ``stepsize_controller``
+        keeps its own norm, which in the sector layout sees the stored entries only.
     """
     if layout not in ("auto", "dense", "dia", "sectors"):
         raise ValueError(f"layout must be 'auto', 'dense', 'dia' or 'sectors', got {layout!r}")
