@@ -9,9 +9,11 @@ times in [0, 2]. Loss: the sum over saved times of ``<J_z>``; gradient with resp
 ``(omega, eps, beta)`` (jaxthermo: diffrax's RecursiveCheckpointAdjoint, the default; dynamiqs:
 ``gradient.BackwardCheckpointed``; also jaxthermo with ``RecursiveCheckpointAdjoint(checkpoints=256)``,
 which trades memory for fewer recomputations; and jaxthermo with its own
-``jaxthermo.dynamics.adjoint.StoredStepAdjoint()``, a stored-step discrete adjoint: transposed
-Runge-Kutta steps of the linear Lindblad generator plus batched parameter cotangents, same forward
-solve). Agreement of values and gradients (each against central finite differences and against
+``jaxthermo.dynamics.adjoint.StoredStepAdjoint()``, a stored-step discrete adjoint, same forward
+solve: the exact VJP of every accepted Tsit5 step and of the dense output at the save times, with
+the adjoint generator for the state cotangents, stage inputs rebuilt per block of steps in one
+batched pass, and parameter cotangents batched per block (small d) or one joint VJP per stage
+(large d); its gradient equals the default adjoint's to round-off, reported below). Agreement of values and gradients (each against central finite differences and against
 dynamiqs) is checked first; timings are warm (compile reported apart), ``block_until_ready``,
 median of repeats, the variants interleaved in the same process.
 

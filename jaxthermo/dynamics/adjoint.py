@@ -30,9 +30,10 @@ derivative of the dense output to the solver tolerance.
 
 Unlike ``diffrax.BacksolveAdjoint`` it works with ``SaveAt(fn=...)`` (``mesolve(...,
 save_states=False)``) and with values captured by closure in the vector field (they are
-closure-converted). Memory: ``max_stored_steps`` states (the solve may take at most that many
-accepted steps: diffrax reports "maximum number of solver steps" beyond it) plus a block of
-stages. Piecewise-constant fields with ``jump_ts`` are supported (steps end one ulp before a jump).
+closure-converted). Memory, only when a gradient is taken: ``max_stored_steps`` states (a
+differentiated solve may take at most that many accepted steps: a clear error beyond it) plus a
+block of stages; a solve that is not differentiated stores nothing. Piecewise-constant fields
+with ``jump_ts`` are supported (steps end one ulp before a jump, as diffrax's).
 
 Limitations (clear errors): one ``ODETerm`` whose vector field is linear in ``y`` (one real or
 complex dtype for all of ``y``'s leaves), an explicit Runge-Kutta solver (Tsit5, Dopri5, Dopri8,
@@ -140,8 +141,10 @@ def _empty_save_state(n, struct, t_dtype):
 class StoredStepAdjoint(diffrax.AbstractAdjoint):
     """Reverse-mode gradients by a stored-step discrete adjoint (see the module docstring).
 
-    ``max_stored_steps``: how many accepted steps are stored (memory ``max_stored_steps`` states);
-    the forward solve is capped at that many steps.
+    ``max_stored_steps``: how many accepted steps a differentiated solve may store (memory
+    ``max_stored_steps`` states, allocated when a gradient is taken); a differentiated solve that
+    needs more raises an error naming it. Solves that are not differentiated store nothing and run
+    up to ``max_steps`` like diffrax's own loop (same cost as the default adjoint's forward).
     """
 
     max_stored_steps: int = eqx.field(static=True, default=4096)
@@ -172,25 +175,19 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
         # the rest of the initial state is not differentiated (step sizes, counters, buffers)
         rest = eqx.tree_at(lambda s: s.y, init_state, None, is_leaf=lambda x: x is None)
         rest = jtu.tree_map(lambda x: jax.lax.stop_gradient(x) if eqx.is_array(x) else x, rest)
-        static = dict(solver=solver, controller=stepsize_controller, dt0=dt0,
-                      cap=cap, tableau=tableau, progress_meter=progress_meter)
+        static = dict(solver=solver, controller=stepsize_controller, dt0=dt0, cap=cap,
+                      max_steps=max_steps, throw=throw, tableau=tableau,
+                      progress_meter=progress_meter)
         t0 = jnp.asarray(t0, dtype=jnp.result_type(sub.ts.dtype, float))
         t1 = jnp.asarray(t1, dtype=t0.dtype)
         final_state, aux = _solve((y0, args, vf_c, fn_c, t0, sub.ts, t1), self, rest, static)
-        if throw and max_steps is not None and cap < int(max_steps):
-            # the store, not the user's max_steps, ended the solve: say so (diffrax's own message
-            # would only name max_steps)
-            full = final_state.result == diffrax.RESULTS.max_steps_reached
-            final_state = eqx.tree_at(
-                lambda s: s.save_state.ys, final_state,
-                eqx.error_if(final_state.save_state.ys, full,
-                             f"StoredStepAdjoint: the solve needs more than max_stored_steps={cap} "
-                             "accepted steps; raise max_stored_steps (memory: one state per step) "
-                             "or use the default adjoint"))
         return _diffrax_internals()[1](final_state), aux
 
 
-def _forward(adj, vjp_arg, rest, static):
+def _forward(adj, vjp_arg, rest, static, store):
+    """The adaptive solve. ``store=False`` (no gradient taken): diffrax's loop with the user's
+    ``max_steps`` and nothing stored. ``store=True`` (the forward pass of a gradient): also the state
+    at the save times and after every accepted step, at most ``cap`` steps."""
     y0, args, vf_c, fn_c, t0, ts, t1 = vjp_arg
     cap = static["cap"]
     terms = diffrax.ODETerm(vf_c)
@@ -199,37 +196,51 @@ def _forward(adj, vjp_arg, rest, static):
     tnext = rest.tnext
     solver_state = solver.init(terms, t0, tnext, y0, args)
     y_struct = jax.eval_shape(lambda: y0)
-    saves = (
-        rest.save_state,
-        _empty_save_state(ts.shape[0], y_struct, t_dtype),
-        _empty_save_state(cap, y_struct, t_dtype),
-    )
+    if store:
+        saves = (rest.save_state, _empty_save_state(ts.shape[0], y_struct, t_dtype),
+                 _empty_save_state(cap, y_struct, t_dtype))
+        saveat = diffrax.SaveAt(subs=(diffrax.SubSaveAt(ts=ts, fn=fn_c), diffrax.SubSaveAt(ts=ts),
+                                      diffrax.SubSaveAt(steps=True)))
+    else:
+        saves = rest.save_state
+        saveat = diffrax.SaveAt(subs=diffrax.SubSaveAt(ts=ts, fn=fn_c))
     state = eqx.tree_at(lambda s: (s.y, s.solver_state, s.save_state), rest,
                         (y0, solver_state, saves), is_leaf=lambda x: x is None)
-    saveat = diffrax.SaveAt(subs=(diffrax.SubSaveAt(ts=ts, fn=fn_c),
-                                  diffrax.SubSaveAt(ts=ts),
-                                  diffrax.SubSaveAt(steps=True)))
     lax_loop = functools.partial(eqxi.while_loop, kind="lax")
     final_state, aux = adj._loop(
         solver=solver, stepsize_controller=static["controller"], event=None, saveat=saveat,
-        t0=t0, t1=t1, dt0=static["dt0"], max_steps=cap, terms=terms,
-        args=args, init_state=state, inner_while_loop=lax_loop, outer_while_loop=lax_loop,
-        progress_meter=static["progress_meter"],
+        t0=t0, t1=t1, dt0=static["dt0"], max_steps=cap if store else static["max_steps"],
+        terms=terms, args=args, init_state=state, inner_while_loop=lax_loop,
+        outer_while_loop=lax_loop, progress_meter=static["progress_meter"],
     )
+    if not store:
+        return (final_state, aux), None
     out_save, ts_save, step_save = final_state.save_state
+    max_steps = static["max_steps"]
+    if static["throw"] and (max_steps is None or cap < int(max_steps)):
+        # the store, not the user's max_steps, ended the solve: say so (diffrax's own message
+        # would only name max_steps)
+        full = final_state.result == diffrax.RESULTS.max_steps_reached
+        out_save = eqx.tree_at(
+            lambda s: s.ys, out_save,
+            eqx.error_if(out_save.ys, full,
+                         f"StoredStepAdjoint: a differentiated solve needs more than "
+                         f"max_stored_steps={cap} accepted steps; raise max_stored_steps (memory: "
+                         "one state per step) or use the default adjoint"))
     final_state = eqx.tree_at(lambda s: s.save_state, final_state, out_save)
     return (final_state, aux), (ts_save.ys, step_save.ts, step_save.ys, step_save.save_index)
 
 
 @eqx.filter_custom_vjp
 def _solve(vjp_arg, adj, rest, static):
-    return _forward(adj, vjp_arg, rest, static)[0]
+    # primal only (no gradient through this solve): nothing stored, no step cap beyond max_steps
+    return _forward(adj, vjp_arg, rest, static, store=False)[0]
 
 
 @_solve.def_fwd
 def _solve_fwd(perturbed, vjp_arg, adj, rest, static):
     del perturbed
-    return _forward(adj, vjp_arg, rest, static)
+    return _forward(adj, vjp_arg, rest, static, store=True)
 
 
 def _zeros_like_diff(tree):
