@@ -15,26 +15,28 @@ birth-death equation of the populations (the fast path). Rates: ``G_down = G(ome
 ``x_B``, including +-inf; spec Sec. 1.3).
 
 Exact propagation (``method="exact"``, the default): ``e^{tA} v`` for every chain is evaluated by
-the trapezoidal rule on the parabolic contour ``zeta(u) = mu (1 + i u)^2`` of the inverse
-Laplace transform (Weideman & Trefethen, Math. Comp. 76, 1341 (2007)):
-``e^{tA} v = (1/2 pi i) int e^zeta (zeta - tA)^{-1} v d zeta``, one batched tridiagonal solve per
-node. The generator's spectrum lies on the negative real axis (it is similar to a symmetric
-negative semi-definite matrix at finite x_B; triangular with negative diagonal at x_B = +-inf),
-so 41 nodes (21 complex solves for real data, by conjugate symmetry) give ~1e-13 absolute accuracy
-for any t >= 0 and any stiffness (rates ~ J^2 reach 2.5e7 gamma at n = 10^4) in
-O(nodes * sum_J (2J+1)) work per time, differentiable in t, x_B, gamma and the initial state
-(checked against uniformization and scipy expm on J = 10, 40 chains at both signs of x_B: 20 nodes
-per half are as accurate as 32, whose larger mu adds rounding). ``t = 0`` is returned exactly
-without solves. The contour is kept rather than the best rational (CF) approximation of e^x on
-(-inf, 0] (7 solves for 1e-13 on normal matrices): its poles near the origin amplify the strong
-non-normality of biased birth-death chains (3e-9 errors at J = 40, x_B = -1), while the contour's
-deep-left nodes carry weights e^{Re zeta}. Known limit of both: highly inverted initial states
-relative to the bath at J >~ 200 (e.g. all spins up, x_B = 1, t ~ 0.01) lose accuracy (1e-6 at
-J = 200, 2e6 at J = 500 against uniformization): the exact path then raises (populations
-leaving [0, 1] by more than ``POPULATION_TOL``) rather than return them. ``method="diffrax"``
-integrates the birth-death equations (diagonal states, O(sum_J (2J+1)) memory) or the padded
-block equations (states with coherences) with diffrax instead and accepts extra diagonal
-energies ``f(J, m)`` (any function of J_z and J^2).
+the trapezoidal rule on the parabolic contour ``zeta(u) = mu (1 + i u)^2`` of the inverse Laplace
+transform (Weideman & Trefethen, Math. Comp. 76, 1341 (2007)): ``e^{tA} v = (1/2 pi i) int e^zeta
+(zeta - tA)^{-1} v d zeta``, all nodes solved together in one cache-blocked Thomas sweep over the
+chains packed back to back into lanes (:mod:`jaxthermo.ensembles.tridiagonal`: no padding waste, no
+pivoting needed). The generator's spectrum lies on the negative real axis (it is similar to a
+symmetric negative semi-definite matrix at finite x_B; triangular with negative diagonal at x_B =
++-inf), so 41 nodes (21 complex solves for real data, by conjugate symmetry) give ~1e-13 absolute
+accuracy for any t >= 0 and any stiffness (rates ~ J^2 reach 2.5e7 gamma at n = 10^4) in O(nodes *
+sum_J (2J+1)) work per time, differentiable in t, x_B, gamma and the initial state (checked against
+uniformization and scipy expm on J = 10, 40 chains at both signs of x_B: 20 nodes per half are as
+accurate as 32, whose larger mu adds rounding; fewer nodes are NOT: 16 per half already give 5e-9
+instead of 5e-13 at J = 40, x_B = 1, inverted x0 = -2, t = 0.1, and 9e-9 instead of 1e-11 at J =
+100, same x0). ``t = 0`` is returned exactly without solves. The contour is kept rather than the
+best rational (CF) approximation of e^x on (-inf, 0] (7 solves for 1e-13 on normal matrices): its
+poles near the origin amplify the strong non-normality of biased birth-death chains (3e-9 errors at
+J = 40, x_B = -1), while the contour's deep-left nodes carry weights e^{Re zeta}. Known limit of
+both: highly inverted initial states relative to the bath at J >~ 200 (e.g. all spins up, x_B = 1,
+t ~ 0.01) lose accuracy (1e-6 at J = 200, 2e6 at J = 500 against uniformization): the exact path
+then raises (populations leaving [0, 1] by more than ``POPULATION_TOL``) rather than return them.
+``method="diffrax"`` integrates the birth-death equations (diagonal states, O(sum_J (2J+1)) memory)
+or the padded block equations (states with coherences) with diffrax instead and accepts extra
+diagonal energies ``f(J, m)`` (any function of J_z and J^2).
 """
 
 from __future__ import annotations
