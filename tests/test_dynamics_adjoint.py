@@ -48,7 +48,7 @@ def central_fd(f, p, h=1e-5):
                      for i in range(p.shape[0])])
 
 
-# d = 12: a state of 2 d^2 = 288 > 256 reals takes the joint per-stage VJP path; d = 2, 5 the
+# d = 12: a state of 2 d^2 = 288 > 256 reals takes the whole-step VJP path; d = 2, 5 the
 # transposed sweep with one batched parameter VJP per block
 @pytest.mark.parametrize("d", [2, 5, 12])
 def test_expectation_gradient_vs_fd_and_default(d):

@@ -19,9 +19,11 @@ How (discretise-then-optimise, exact to the discrete solve):
   of a stage is the adjoint generator applied to the stage cotangent (``jax.linear_transpose``: for
   ``d rho/dt = L rho`` the Heisenberg-picture ``L^dagger``), with no stage values. The stage
   inputs ``Y_i``, needed only for the parameter cotangents, are rebuilt for a block of steps at once
-  from the stored ``y_n`` (a batched evaluation, not a sequential recomputation). Small states:
-  one parameter VJP for all stages of a block (the parameters are not batched, so the products
-  contract over all stages at once); large states: one joint VJP per stage (shared products).
+  from the stored ``y_n`` (a batched evaluation, not a sequential recomputation), and one parameter
+  VJP covers all stages of a block (the parameters are not batched, so the products contract over
+  all stages at once). Large states (more than 256 reals, arithmetic-bound): one VJP of the whole
+  step per accepted step instead (its stages recomputed inside it, their products shared with the
+  transposed ones), seeded with the dense-output cotangents of the stage increments.
   As in diffrax (``PIDController`` stops gradients through the step-size choice), the step sizes
   are constants: the gradient equals the default adjoint's to round-off (tests: ~1e-14 relative).
 
@@ -71,7 +73,7 @@ def _diffrax_internals():
 __all__ = ["StoredStepAdjoint"]
 
 _BLOCK_ELEMENTS = 1 << 16  # about this many state elements per stage buffer of a block of steps
-_JOINT_SIZE = 256  # states larger than this (d > ~11 for a density matrix): one joint VJP per stage
+_JOINT_SIZE = 256  # states larger than this (d > ~11 for a density matrix): one VJP per step
 _MAX_BLOCK = 64  # at most this many steps per block (the last block is padded with no-op steps)
 
 
@@ -311,12 +313,6 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
         _, vjp = jax.vjp(f, diff_args, diff_vf)
         return vjp(wq)
 
-    def stage_vjp(t, y, w):
-        def f(y_, da, dvf):
-            return ravel(eqx.combine(dvf, nondiff_vf)(t, unravel(y_), eqx.combine(da, nondiff_args)))
-
-        return jax.vjp(f, y, diff_args, diff_vf)[1](w)
-
     add = lambda p, q: jtu.tree_map(lambda u, v: u + v, p, q)  # noqa: E731
 
     # 2. the accepted steps: step i runs from T[i] to its end (T[i + 1], or prevbefore(jump)
@@ -395,9 +391,10 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
         s0 = (n_blocks - 1 - kb) * blk
         idx = s0 + jnp.arange(blk)
         tp, tn, ys = jax.vmap(step_data)(idx)
-        stage_ys = jnp.stack(
-            jax.vmap(lambda p, q, y: jnp.stack(_stages(vf_flat, tableau, p, q, y, n_b)[0]))(
-                tp, tn, ys))  # (blk, n_b, n)
+        if not joint:
+            stage_ys = jnp.stack(
+                jax.vmap(lambda p, q, y: jnp.stack(_stages(vf_flat, tableau, p, q, y, n_b)[0]))(
+                    tp, tn, ys))  # (blk, n_b, n)
         t_st = jnp.stack(_stage_times(tableau, tp, tn, n_b), axis=1)  # (blk, n_b)
         local = n_j - s0
         loc = jnp.where((local >= 0) & (local < blk), local, blk)
@@ -414,25 +411,35 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
             q = n_valid - 1 - q_rev
             h = tn[q] - tp[q]
             lam = lam + y1_in[q]
+            if joint:
+                # large states: ONE VJP of the whole step (stages recomputed inside it, so their
+                # products are shared with the transposed ones), seeded with y_{n+1}'s cotangent
+                # and the dense-output cotangents of the stage increments
+                def step_fn(y, da, dvf):
+                    vf = eqx.combine(dvf, nondiff_vf)
+                    aa = eqx.combine(da, nondiff_args)
+                    _, ks = _stages(lambda t, yy: ravel(vf(t, unravel(yy), aa)), tableau, tp[q],
+                                    tn[q], y, n_b)
+                    y1 = y
+                    for bi, k in zip(b[:n_b], ks, strict=True):
+                        if bi != 0.0:
+                            y1 = y1 + bi * k
+                    return y1, jnp.stack(ks)
+
+                _, vjp = jax.vjp(step_fn, ys[q], diff_args, diff_vf)
+                yb, ga, gv = vjp((lam, k_in[q]))
+                return yb + y0_in[q], *add((g_a, g_v), (ga, gv))
             kbar = [b[i] * lam + k_in[q, i] if b[i] != 0.0 else k_in[q, i] for i in range(n_b)]
             ybar = lam + y0_in[q]
             ws = [None] * n_b
             for i in range(n_b - 1, -1, -1):
                 ws[i] = h * kbar[i]
-                if joint:
-                    # large states: ONE VJP per stage at the stage input gives the state and
-                    # the parameter cotangents with shared intermediate products
-                    yb_i, ga, gv = stage_vjp(t_st[q, i], stage_ys[q, i], ws[i])
-                    g_a, g_v = add((g_a, g_v), (ga, gv))
-                else:
-                    yb_i = vf_transpose(t_st[q, i], ws[i])
+                yb_i = vf_transpose(t_st[q, i], ws[i])
                 ybar = ybar + yb_i
                 if i > 0:
                     for jdx, aij in enumerate(a[i - 1]):
                         if aij != 0.0:
                             kbar[jdx] = kbar[jdx] + aij * yb_i
-            if joint:
-                return ybar, g_a, g_v
             w_buf = jax.lax.dynamic_update_index_in_dim(w_buf, jnp.stack(ws), q, 0)
             return ybar, w_buf
 
