@@ -298,7 +298,12 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
         """``J(t)^T w`` for the vector field's Jacobian (the field is linear in y)."""
         try:
             return jax.linear_transpose(lambda y: vf_flat(t, y), y0_flat)(w)[0]
-        except (AssertionError, TypeError, NotImplementedError) as err:
+        except NotImplementedError:
+            # an operation with a custom rule but no transpose rule (e.g. the fusion boundary
+            # quantum.sparse.materialize of mesolve's sparse layouts): the VJP at any point is the
+            # same linear map (its unused primal is removed by the compiler)
+            return jax.vjp(lambda y: vf_flat(t, y), jnp.zeros_like(y0_flat))[1](w)[0]
+        except (AssertionError, TypeError) as err:
             raise ValueError("StoredStepAdjoint needs a vector field linear in the state y "
                              f"(the Lindblad equation is); transposing it failed: {err!r}") from err
 
