@@ -97,6 +97,19 @@ def _channels(h0, chans):
     return tuple(freqs), jnp.concatenate(ops, axis=0)
 
 
+def _batched_expm(gens):
+    """``expm`` of a stack of generators in one batched call.
+
+    The two isochores' maps are independent, so computed separately XLA:CPU may run their two
+    batched LAPACK solves (the Pade step of ``expm``) at the same time. On a 2-core machine that
+    has deadlocked jaxlib 0.10.2: each batched LAPACK kernel (``lapack_dgetrf_ffi`` ->
+    ``ParallelBatchMap``) blocks one of the two intra-op pool threads waiting for sub-tasks queued
+    on the same, now full, pool (native stacks of a hung ``jax.vmap`` over the limit cycle, about
+    1 run in 30). One stacked call issues one LAPACK kernel instead of two concurrent ones.
+    """
+    return jax.vmap(expm)(gens)
+
+
 class OperatorMedium(eqx.Module):
     """A full-space medium ``H(omega) = omega H0`` with bath coupling operators.
 
@@ -180,6 +193,12 @@ class OperatorMedium(eqx.Module):
 
     def stroke_map(self, omega, bath, tau):
         return expm(tau * self.generator(omega, bath))
+
+    def stroke_maps(self, strokes):
+        """Maps of several strokes ``[(omega, bath, tau), ...]`` from one batched ``expm`` (see
+        :func:`_batched_expm`)."""
+        gens = jnp.stack([tau * self.generator(w, b) for w, b, tau in strokes])
+        return list(_batched_expm(gens))
 
     def relax(self, omega, bath, state):
         return memory_fixed_point(-self.generator(omega, bath), state)
@@ -331,6 +350,12 @@ class SpinLadderMedium(eqx.Module):
 
     def stroke_map(self, omega, bath, tau):
         return jax.vmap(expm)(tau * self.generator(omega, bath))
+
+    def stroke_maps(self, strokes):
+        """Per-block maps of several strokes ``[(omega, bath, tau), ...]`` from one batched ``expm``
+        (see :func:`_batched_expm`)."""
+        gens = jnp.stack([tau * self.generator(w, b) for w, b, tau in strokes])
+        return list(_batched_expm(gens.reshape((-1,) + gens.shape[-2:])).reshape(gens.shape))
 
     def relax(self, omega, bath, state):
         x = omega * bath.beta
