@@ -1,11 +1,13 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import jaxthermo as jt
 from jaxthermo.quantum.sparse import dia_offsets, to_dia
 
 
+@pytest.mark.slow
 def test_dia_operator_products_match_dense():
     jp, jm = jt.collective_ladder(4, 0.5)
     x = jax.random.normal(jax.random.PRNGKey(0), (16, 16)) + 1j * jax.random.normal(jax.random.PRNGKey(1), (16, 16))
@@ -152,6 +154,7 @@ def test_mesolve_sparse_layout_grad_matches_finite_differences():
     assert abs(float(g)) > 1e-3  # the energy does depend on the initial temperature
 
 
+@pytest.mark.slow
 def test_mesolve_sparse_layout_vmap_matches_dense():
     betas = jnp.array([0.5, 1.3])
     v = jax.vmap(lambda b: _collective_energy(b, "dia"))(betas)

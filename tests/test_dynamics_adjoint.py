@@ -50,7 +50,7 @@ def central_fd(f, p, h=1e-5):
 
 # d = 12: a state of 2 d^2 = 288 > 256 reals takes the whole-step VJP path; d = 2, 5 the
 # transposed sweep with one batched parameter VJP per block
-@pytest.mark.parametrize("d", [2, 5, 12])
+@pytest.mark.parametrize("d", [2, 5, pytest.param(12, marks=pytest.mark.slow)])
 def test_expectation_gradient_vs_fd_and_default(d):
     f_ref = jax.jit(spin_problem(d))
     f_new = spin_problem(d, adjoint=StoredStepAdjoint())
@@ -157,7 +157,7 @@ def test_bad_input():
             adjoint=StoredStepAdjoint()).ys))(1.0)
 
 
-@pytest.mark.parametrize("d", [6, 12])
+@pytest.mark.parametrize("d", [6, pytest.param(12, marks=pytest.mark.slow)])
 def test_sparse_layout_gradient_wrt_initial_state(d):
     # mesolve's sparse layout (concrete operators; its fusion boundaries have no transpose rule, the
     # adjoint generator then comes from a VJP): d/d(populations of rho0) vs the default adjoint
