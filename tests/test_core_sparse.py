@@ -20,6 +20,7 @@ def test_dia_operator_products_match_dense():
     assert dia_offsets(jm) == (-8, -4, -2, -1)
 
 
+@pytest.mark.slow
 def test_mesolve_dia_layout_equals_dense_layout():
     n = 5
     jp, jm = jt.collective_ladder(n)
@@ -147,6 +148,7 @@ def _collective_energy(beta0, layout):
     return jnp.real(jnp.trace(jz @ st[-1]))
 
 
+@pytest.mark.slow
 def test_mesolve_sparse_layout_grad_matches_finite_differences():
     g = jax.jit(jax.grad(lambda b: _collective_energy(b, "dia")))(1.3)
     fd = (_collective_energy(1.3 + 1e-5, "dia") - _collective_energy(1.3 - 1e-5, "dia")) / 2e-5

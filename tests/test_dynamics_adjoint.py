@@ -50,7 +50,7 @@ def central_fd(f, p, h=1e-5):
 
 # d = 12: a state of 2 d^2 = 288 > 256 reals takes the whole-step VJP path; d = 2, 5 the
 # transposed sweep with one batched parameter VJP per block
-@pytest.mark.parametrize("d", [2, 5, pytest.param(12, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("d", [2, pytest.param(5, marks=pytest.mark.slow), pytest.param(12, marks=pytest.mark.slow)])
 def test_expectation_gradient_vs_fd_and_default(d):
     f_ref = jax.jit(spin_problem(d))
     f_new = spin_problem(d, adjoint=StoredStepAdjoint())
@@ -65,6 +65,7 @@ def test_expectation_gradient_vs_fd_and_default(d):
     np.testing.assert_allclose(g_new, g_ref, rtol=0, atol=1e-11 * np.max(np.abs(g_ref)))
 
 
+@pytest.mark.slow
 def test_piecewise_constant_h_with_jumps_and_small_blocks():
     # H switches at t = 0.55 and 1.3 (diffrax steps end one ulp before each jump); a store of 40
     # steps (several blocks are swept, the last one padded)

@@ -108,7 +108,7 @@ def test_sector_layout_round_trip_and_transposes():
         np.testing.assert_allclose(zfull, y.T, atol=1e-14)
 
 
-@pytest.mark.parametrize("case", ["spin_half", "spin_one", "random_charge"])
+@pytest.mark.parametrize("case", ["spin_half", pytest.param("spin_one", marks=pytest.mark.slow), "random_charge"])
 def test_mesolve_sector_layout_matches_dense_and_qutip(case):
     if case == "random_charge":
         h, ops, _ = _random_charge_problem(4)
@@ -164,6 +164,7 @@ def _collective_energy(beta0, layout):
     return jnp.real(jnp.trace(_JZ3 @ st[-1]))
 
 
+@pytest.mark.slow
 def test_sector_layout_grad_matches_finite_differences():
     g = jax.jit(jax.grad(lambda b: _collective_energy(b, "sectors")))(1.3)
     fd = (_collective_energy(1.3 + 1e-5, "sectors") - _collective_energy(1.3 - 1e-5, "sectors")) / 2e-5

@@ -22,7 +22,7 @@ from jaxthermo.engines import (
 from jaxthermo.thermo.entropy import entropy
 
 
-@pytest.mark.parametrize("n, x_star", [(2, 2.0186404), (6, 1.4409486), (9, 1.2480137),
+@pytest.mark.parametrize("n, x_star", [(2, 2.0186404), (6, 1.4409486), pytest.param(9, 1.2480137, marks=pytest.mark.slow),
                                        (100, 0.4877200)])
 def test_fig10_crossing_points_match_spec(n, x_star):
     xs = entropy_crossing(n)

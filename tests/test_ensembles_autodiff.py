@@ -22,6 +22,7 @@ def test_grad_steady_quantities_spec_check_17():
     assert float(ds) == pytest.approx(-0.417123521212, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_grad_through_dynamics_matches_finite_differences():
     ens = SpinEnsemble(4, 1.0)
 

@@ -82,7 +82,7 @@ def test_thermal_initial_state_vs_full_space(n, s, x0, xb):
         assert float(ens.entropy(st)) == pytest.approx(float(entropy(full[i])), abs=1e-8)
 
 
-@pytest.mark.parametrize("n,s,xb", [(3, 0.5, 0.8), (2, 1.0, -1.2),
+@pytest.mark.parametrize("n,s,xb", [pytest.param(3, 0.5, 0.8, marks=pytest.mark.slow), (2, 1.0, -1.2),
                                     pytest.param(3, 0.5, -1.2, marks=pytest.mark.slow),
                                     pytest.param(2, 1.5, -0.6, marks=pytest.mark.slow)])
 def test_coherent_block_states_vs_full_space(n, s, xb):

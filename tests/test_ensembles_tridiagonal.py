@@ -119,7 +119,7 @@ def test_lane_layout_packs_every_entry_once(lengths):
         assert num_lanes == 51 and layout.shape[1] * layout.shape[2] == 208
 
 
-@pytest.mark.parametrize("n,s,x0,xb", [(200, 0.5, 1.0, 0.7), (151, 0.5, -0.5, -1.5),
+@pytest.mark.parametrize("n,s,x0,xb", [pytest.param(200, 0.5, 1.0, 0.7, marks=pytest.mark.slow), (151, 0.5, -0.5, -1.5),
                                        (40, 1.0, 0.8, 1.0)])
 def test_packed_ensemble_vs_diffrax(n, s, x0, xb):
     """Whole ensembles (several blocks per lane, several lane chunks and checkpoint segments)

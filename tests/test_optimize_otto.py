@@ -106,6 +106,7 @@ def test_power_otto_is_a_valid_engine_at_the_optimum_and_second_law_holds():
     assert float(c.efficiency) <= float(c.carnot_efficiency)
 
 
+@pytest.mark.slow
 def test_gradients_through_diffrax_and_the_collision_scan():
     # reverse mode through jt.mesolve (diffrax, checkpointed adjoint): Otto cycles by ODE
     h0 = jnp.diag(jnp.array([1.0, 0.0]))
