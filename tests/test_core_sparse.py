@@ -149,15 +149,16 @@ def _collective_energy(beta0, layout):
 
 
 @pytest.mark.slow
-def test_mesolve_sparse_layout_grad_matches_finite_differences():
-    g = jax.jit(jax.grad(lambda b: _collective_energy(b, "dia")))(1.3)
-    fd = (_collective_energy(1.3 + 1e-5, "dia") - _collective_energy(1.3 - 1e-5, "dia")) / 2e-5
+@pytest.mark.parametrize("layout", ["dia", "sectors"])
+def test_mesolve_sparse_layout_grad_matches_finite_differences(layout):
+    g = jax.jit(jax.grad(lambda b: _collective_energy(b, layout)))(1.3)
+    fd = (_collective_energy(1.3 + 1e-5, layout) - _collective_energy(1.3 - 1e-5, layout)) / 2e-5
     np.testing.assert_allclose(g, fd, rtol=1e-6)
     assert abs(float(g)) > 1e-3  # the energy does depend on the initial temperature
 
 
-@pytest.mark.slow
-def test_mesolve_sparse_layout_vmap_matches_dense():
+@pytest.mark.parametrize("layout", [pytest.param("dia", marks=pytest.mark.slow), "sectors"])
+def test_mesolve_sparse_layout_vmap_matches_dense(layout):
     betas = jnp.array([0.5, 1.3])
-    v = jax.vmap(lambda b: _collective_energy(b, "dia"))(betas)
+    v = jax.vmap(lambda b: _collective_energy(b, layout))(betas)
     np.testing.assert_allclose(v, [_collective_energy(b, "dense") for b in betas], atol=1e-10)

@@ -155,27 +155,7 @@ def test_auto_picks_sectors_for_a_block_state_and_falls_back_for_coherences():
 
 _JP3, _JM3 = (np.asarray(a) for a in jt.collective_ladder(3))
 _JZ3 = np.asarray(jt.collective_ops(3)[2])
-
-
-def _collective_energy(beta0, layout):
-    ts = np.linspace(0.0, 2.0, 3)
-    st = jt.mesolve(_JZ3, jt.gibbs_state(_JZ3, beta0), ts, [0.4 * _JM3, 0.2 * _JP3], layout=layout,
-                    **TOL).states
-    return jnp.real(jnp.trace(_JZ3 @ st[-1]))
-
-
-@pytest.mark.slow
-def test_sector_layout_grad_matches_finite_differences():
-    g = jax.jit(jax.grad(lambda b: _collective_energy(b, "sectors")))(1.3)
-    fd = (_collective_energy(1.3 + 1e-5, "sectors") - _collective_energy(1.3 - 1e-5, "sectors")) / 2e-5
-    np.testing.assert_allclose(g, fd, rtol=1e-6)
-    assert abs(float(g)) > 1e-3
-
-
-def test_sector_layout_vmap_matches_dense():
-    betas = jnp.array([0.5, 1.3])
-    v = jax.vmap(lambda b: _collective_energy(b, "sectors"))(betas)
-    np.testing.assert_allclose(v, [_collective_energy(b, "dense") for b in betas], atol=1e-10)
+# gradient and vmap of the sector layout on this problem: tests/test_core_sparse.py (parametrized by layout)
 
 
 def _im_probe(theta, layout):
