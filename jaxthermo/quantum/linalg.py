@@ -128,14 +128,11 @@ def expm(a):
 
 
 def xlogx(p):
-    """``p ln p`` with the limit 0 at p = 0 and a finite (zero) gradient there; 0 for p < 0.
-
-    The guard sits inside the logarithm only (``p ln(p if p > 0 else 1)``): the same values and
-    gradients as a select around the product, but XLA:CPU vectorises it (about 2x faster on the 16M
-    quadrature nodes of a two-spin Wehrl entropy), and a NaN input stays NaN instead of becoming 0.
-    """
+    """``p ln p`` with the limit 0 at p = 0 and a finite (zero) gradient there; p < 0 clipped to 0."""
     p = jnp.asarray(p)
-    return p * jnp.log(jnp.where(p > 0, p, 1.0))
+    pos = p > 0
+    safe = jnp.where(pos, p, 1.0)
+    return jnp.where(pos, safe * jnp.log(safe), 0.0)
 
 
 def safe_log(p, floor: float = 0.0):
