@@ -314,7 +314,6 @@ def mesolve(
         l_dag = [op.dag() for op in l_ell]
         if sectors is None:
             h_term = True
-            y0 = _to_real(rho0)
             self_t = _transpose
             cross_t = [_transpose] * len(l_ell)
         else:

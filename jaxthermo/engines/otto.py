@@ -212,8 +212,7 @@ class OttoCycle(eqx.Module):
         wh, wc = self.omega, self.compression * self.omega
         if self.tau_hot is not None and self.tau_cold is not None:
             # both isochores finite: one batched expm (see media._batched_expm)
-            mh, mc = med.stroke_maps([(wh, bh, self.tau_hot), (wc, bc, self.tau_cold)])
-            return mh, mc
+            return tuple(med.stroke_maps([(wh, bh, self.tau_hot), (wc, bc, self.tau_cold)]))
         if self.tau_hot is None:
             mh = med.relax_map(wh, bh) if isinstance(med, OperatorMedium) else None
         else:
