@@ -148,6 +148,10 @@ def test_bad_input():
     f = spin_problem(2, adjoint=StoredStepAdjoint(max_stored_steps=3))
     with pytest.raises(Exception, match="max_stored_steps=3"):
         jax.block_until_ready(jax.grad(f)(P))
+    # ... also under jit, where the gradient drops the primal outputs (the check rides on the
+    # residuals the backward pass reads, so it cannot be removed with them)
+    with pytest.raises(Exception, match="max_stored_steps=3"):
+        jax.block_until_ready(jax.jit(jax.grad(f))(P))
     # ... while a solve that is not differentiated stores nothing and is not capped
     assert float(jax.jit(f)(P)) == float(jax.jit(spin_problem(2))(P))
     # a vector field that is not linear in y: a clear error when the gradient is traced

@@ -218,19 +218,21 @@ def _forward(adj, vjp_arg, rest, static, store):
     if not store:
         return (final_state, aux), None
     out_save, ts_save, step_save = final_state.save_state
+    n_acc = step_save.save_index
     max_steps = static["max_steps"]
     if static["throw"] and (max_steps is None or cap < int(max_steps)):
         # the store, not the user's max_steps, ended the solve: say so (diffrax's own message
         # would only name max_steps)
         full = final_state.result == diffrax.RESULTS.max_steps_reached
-        out_save = eqx.tree_at(
-            lambda s: s.ys, out_save,
-            eqx.error_if(out_save.ys, full,
-                         f"StoredStepAdjoint: a differentiated solve needs more than "
-                         f"max_stored_steps={cap} accepted steps; raise max_stored_steps (memory: "
-                         "one state per step) or use the default adjoint"))
+        msg = (f"StoredStepAdjoint: a differentiated solve needs more than "
+               f"max_stored_steps={cap} accepted steps; raise max_stored_steps (memory: "
+               "one state per step) or use the default adjoint")
+        out_save = eqx.tree_at(lambda s: s.ys, out_save, eqx.error_if(out_save.ys, full, msg))
+        # the check guards the residuals too: under jax.grad the primal outputs are dropped, and
+        # a check on them alone would be removed with them (a truncated solve, silently)
+        n_acc = eqx.error_if(n_acc, full, msg)
     final_state = eqx.tree_at(lambda s: s.save_state, final_state, out_save)
-    return (final_state, aux), (ts_save.ys, step_save.ts, step_save.ys, step_save.save_index)
+    return (final_state, aux), (ts_save.ys, step_save.ts, step_save.ys, n_acc)
 
 
 @eqx.filter_custom_vjp
