@@ -53,7 +53,13 @@ from .._checks import density_matrix, hermitian, operator_list, sorted_times
 from ..quantum.linalg import dag, expm, unvec, vec
 from ..quantum.sectors import SectorLayout, invariant_sectors
 from ..quantum.sparse import ell_pattern, materialize, to_ell
-from .lindblad import effective_hamiltonian_term, lindblad_rhs_from_k, lindbladian
+from .adjoint import StoredStepAdjoint
+from .lindblad import (
+    effective_hamiltonian_term,
+    lindblad_rhs_from_k,
+    lindblad_rhs_reverse,
+    lindbladian,
+)
 
 
 class PiecewiseConstant(eqx.Module):
@@ -374,16 +380,22 @@ def mesolve(
                     xk = op.matmul(ykd, 0.5) - op_d.matmul(yk, 0.5)
                     x = materialize(xk if x is None else x + xk, t)
                 return _to_real(x + jnp.conj(self_t(x)))
-    elif h_const is not None:
-        k_const = effective_hamiltonian_term(h_const.astype(ops.dtype), ops)
-
-        def rhs(t, y, args):
-            return _to_real(lindblad_rhs_from_k(k_const, ops, _to_complex(y)))
     else:
-        def rhs(t, y, args):
-            h_t = jnp.asarray(h_fun(t)).astype(ops.dtype)
-            k_t = effective_hamiltonian_term(h_t, ops)
-            return _to_real(lindblad_rhs_from_k(k_t, ops, _to_complex(y)))
+        # reverse-mode adjoints get the generator with the hand-written, product-sharing VJP (same
+        # values); any other adjoint (ForwardMode, DirectAdjoint, ...) may need forward mode
+        reverse = adjoint is None or isinstance(
+            adjoint, (diffrax.RecursiveCheckpointAdjoint, StoredStepAdjoint))
+        gen = lindblad_rhs_reverse if reverse else lindblad_rhs_from_k
+        if h_const is not None:
+            k_const = effective_hamiltonian_term(h_const.astype(ops.dtype), ops)
+
+            def rhs(t, y, args):
+                return _to_real(gen(k_const, ops, _to_complex(y)))
+        else:
+            def rhs(t, y, args):
+                h_t = jnp.asarray(h_fun(t)).astype(ops.dtype)
+                k_t = effective_hamiltonian_term(h_t, ops)
+                return _to_real(gen(k_t, ops, _to_complex(y)))
 
     solver = diffrax.Tsit5() if solver is None else solver
     if stepsize_controller is None:

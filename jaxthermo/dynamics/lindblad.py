@@ -12,6 +12,7 @@ costs ``1 + 2k`` matrix products. Superoperators use row-major vectorisation (se
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .._checks import hermitian, operator_list
@@ -32,6 +33,46 @@ def lindblad_rhs_from_k(k_op, jump_ops, rho):
     if jump_ops.shape[0]:
         x = x + 0.5 * jnp.einsum("kij,jl,kml->im", jump_ops, rho, jnp.conj(jump_ops))
     return x + dag(x)
+
+
+@jax.custom_vjp
+def lindblad_rhs_reverse(k_op, jump_ops, rho):
+    """:func:`lindblad_rhs_from_k` (same values) with a hand-written reverse-mode rule whose matrix
+    products are shared between the state and the operator cotangents; for reverse-mode solvers
+    (mesolve uses it with ``RecursiveCheckpointAdjoint`` and ``StoredStepAdjoint``). It has no
+    forward-mode rule (``jax.jvp`` raises): use :func:`lindblad_rhs_from_k` there.
+
+    The rule (JAX's convention: the VJP of a complex-linear map is its plain transpose) for
+    ``f = X + X^dag``, ``X = K rho + 1/2 sum_k L_k rho L_k^dag``, cotangent ``W``: with the Hermitian
+    ``G = W + W^dag`` (cotangent of X), ``B_k = G conj(L_k)`` and
+    ``rho_h = (rho + rho^dag) / 2``,
+
+        rho_bar = K^T G + 1/2 sum_k L_k^T B_k,   K_bar = G rho^T,   L_bar_k = B_k rho_h^T,
+
+    exact for any ``rho`` (the ``L_k`` cotangent sees only the Hermitian part of ``rho``: the two
+    ``L_k`` of the sandwich contribute ``G conj(L_k) rho^T / 2`` and ``G conj(L_k) conj(rho) / 2``).
+    ``2 + 3k`` products, against ``1 + 2k`` for the value; JAX's own rule recomputes the value's
+    intermediates and does not share ``B_k`` (about 1.5-2x the work; tests compare the two rules).
+    """
+    return lindblad_rhs_from_k(k_op, jump_ops, rho)
+
+
+def _rhs_reverse_fwd(k_op, jump_ops, rho):
+    return lindblad_rhs_from_k(k_op, jump_ops, rho), (k_op, jump_ops, rho)
+
+
+def _rhs_reverse_bwd(res, w):
+    k_op, ops, rho = res
+    g = w + dag(w)
+    b = jnp.einsum("ij,kjl->kil", g, jnp.conj(ops))
+    rho_bar = jnp.swapaxes(k_op, -1, -2) @ g + 0.5 * jnp.einsum("kji,kjl->il", ops, b)
+    k_bar = g @ jnp.swapaxes(rho, -1, -2)
+    rho_h_t = 0.5 * (jnp.swapaxes(rho, -1, -2) + jnp.conj(rho))
+    l_bar = jnp.einsum("kij,jl->kil", b, rho_h_t)
+    return k_bar.astype(k_op.dtype), l_bar.astype(ops.dtype), rho_bar.astype(rho.dtype)
+
+
+lindblad_rhs_reverse.defvjp(_rhs_reverse_fwd, _rhs_reverse_bwd)
 
 
 def dissipator(jump_ops, rho):
