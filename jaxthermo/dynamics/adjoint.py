@@ -150,9 +150,12 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
     """Reverse-mode gradients by a stored-step discrete adjoint (see the module docstring).
 
     ``max_stored_steps``: how many accepted steps a differentiated solve may store (memory
-    ``max_stored_steps`` states, allocated when a gradient is taken); a differentiated solve that
-    needs more raises an error naming it. Solves that are not differentiated store nothing and run
-    up to ``max_steps`` like diffrax's own loop (same cost as the default adjoint's forward).
+    ``max_stored_steps`` states, allocated and filled on every gradient evaluation); a
+    differentiated solve that needs more raises an error naming it (also under ``jit``). Sizing it
+    to the solve saves that fill: bench_gradient's problem at d = 32 (277 accepted steps) takes
+    about 3.3 forward solves per gradient with the default 4096 and 3.0 with 1024. Solves that are
+    not differentiated store nothing and run up to ``max_steps`` like diffrax's own loop (same cost
+    as the default adjoint's forward).
     """
 
     max_stored_steps: int = eqx.field(static=True, default=4096)
