@@ -208,10 +208,11 @@ def _forward(adj, vjp_arg, rest, static, store):
     solver_state = solver.init(terms, t0, tnext, y0, args)
     y_struct = jax.eval_shape(lambda: y0)
     if store:
-        saves = (rest.save_state, _empty_save_state(ts.shape[0], y_struct, t_dtype),
+        # the states at the save times and after every step; the outputs fn(t, y(t)) are formed
+        # from the former after the loop (the same values, one save-time search per step, not two)
+        saves = (_empty_save_state(ts.shape[0], y_struct, t_dtype),
                  _empty_save_state(cap, y_struct, t_dtype))
-        saveat = diffrax.SaveAt(subs=(diffrax.SubSaveAt(ts=ts, fn=fn_c), diffrax.SubSaveAt(ts=ts),
-                                      diffrax.SubSaveAt(steps=True)))
+        saveat = diffrax.SaveAt(subs=(diffrax.SubSaveAt(ts=ts), diffrax.SubSaveAt(steps=True)))
     else:
         saves = rest.save_state
         saveat = diffrax.SaveAt(subs=diffrax.SubSaveAt(ts=ts, fn=fn_c))
@@ -226,8 +227,15 @@ def _forward(adj, vjp_arg, rest, static, store):
     )
     if not store:
         return (final_state, aux), None
-    out_save, ts_save, step_save = final_state.save_state
+    ts_save, step_save = final_state.save_state
     n_acc = step_save.save_index
+    reached = jnp.isfinite(ts_save.ts)  # save times the solve reached (all, unless it failed)
+    outs = jax.vmap(lambda t, y: fn_c(t, y, args))(ts, ts_save.ys)
+    outs = jtu.tree_map(
+        lambda o: jnp.where(reached.reshape((-1,) + (1,) * (o.ndim - 1)), o, jnp.inf), outs)
+    out_save = eqx.tree_at(lambda s: (s.ts, s.ys, s.save_index, s.saveat_ts_index),
+                           rest.save_state,
+                           (ts_save.ts, outs, ts_save.save_index, ts_save.saveat_ts_index))
     max_steps = static["max_steps"]
     if static["throw"] and (max_steps is None or cap < int(max_steps)):
         # the store, not the user's max_steps, ended the solve: say so (diffrax's own message
