@@ -30,22 +30,22 @@ Angle derivatives: ``d/dtheta`` replaces ``u_p u_q`` by its theta derivative on 
 with a trivial second factor (d = 1, one node of weight 1).
 
 Reductions over the 4-D product grid (entropy, production) are done in chunks of (spin-a polar node,
-spin-b polar node) blocks with nested ``lax.map``: a chunk of ~256K nodes on CPU is consumed by the
-fused integrand and weighted sum, a reduction large enough that XLA:CPU splits it over the intra-op
-threads (all cores); memory is ``O(chunk)`` rather than ``O(G_a G_b)``. Measured on CPU (process
-time of one core, interleaved variants, jax 0.10.2, AMD EPYC) at 64^4 nodes, J = 1/2: Q (stages 1-4
-and the per-chunk small operations) ~0.53 ns per node, the guarded ``-Q ln Q`` and weighted sum ~0.5
-ns per node. XLA:CPU puts that ``log`` in a vectorised YNNPACK reduction kernel (~0.45 ns per node,
-as fast as NumPy's log); a hand-written float64 log in ``jnp`` bit operations (<= 1 ulp) was 3-4x
-slower than it there (it only beats XLA's scalar C-library ``log`` of non-reduction fusions, 1.3 vs
-2.7 ns per element). For J = 5 the stage-4 GEMMs (``d_b`` = 11 harmonics) dominate (~1.8 ns per
-node). The chunk loop itself is sequential; what runs on several cores is each chunk's reduction,
-once it is large: wall time on 2 cores, 64^4 nodes, interleaved medians (2026-11-24), 16K -> 256K
-nodes per chunk: J = 1/2 16.5 -> 11.7 ms, J = 1 18.4 -> 12.9 ms, J = 2 25.0 -> 18.6 ms, J = 5 33.6
--> 23.4 ms; at 32^4 nodes neutral to 1.5x faster (J = 1/2 flat, J = 5 3.8 -> 2.5 ms). The earlier
-16K choice was the best in process time of one core, which does not see the second core. A second
-FFT butterfly in stage 4 (quarter-range nodes) halved its flops but ran slower; computing stages 2-3
-for blocks of chunks ahead of the chunk loop helped J = 5 (-12%) but slowed J = 1/2 (+75%).
+spin-b polar node) blocks with nested ``lax.map``: a chunk of ~16K nodes on CPU stays in cache and
+is consumed by the fused integrand and weighted sum; memory is ``O(chunk)`` rather than ``O(G_a
+G_b)``. Measured on CPU (process time of one core, interleaved variants, jax 0.10.2, AMD EPYC) at
+64^4 nodes, J = 1/2: Q (stages 1-4 and the per-chunk small operations) ~0.53 ns per node, the
+guarded ``-Q ln Q`` and weighted sum ~0.5 ns per node. XLA:CPU puts that ``log`` in a vectorised
+YNNPACK reduction kernel (~0.45 ns per node, as fast as NumPy's log); a hand-written float64 log in
+``jnp`` bit operations (<= 1 ulp) was 3-4x slower than it there (it only beats XLA's scalar
+C-library ``log`` of non-reduction fusions, 1.3 vs 2.7 ns per element). For J = 5 the stage-4 GEMMs
+(``d_b`` = 11 harmonics) dominate (~1.8 ns per node). The chunk loop runs on one core. Chunks of
+64K-512K nodes let XLA split each chunk's reduction over the intra-op threads, but on the 2-vCPU
+test machine that is bimodal from one process to the next (2026-11-24, J = 1/2, 64^4 nodes, 256K per
+chunk: 11 ms in about half of the processes, 33 ms in the others, where the main thread busy-waits
+beside two pool threads on two cores; 16K: 16 ms in every process), so 16K stays the default and
+``chunk_nodes`` is there for machines with more cores. A second FFT butterfly in stage 4 (quarter-
+range nodes) halved its flops but ran slower; computing stages 2-3 for blocks of chunks ahead of the
+chunk loop helped J = 5 (-12%) but slowed J = 1/2 (+75%).
 """
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ from ._validate import density_matrices
 from .coherent import radial_on_grid
 from .quadrature import as_grids, normalisation
 
-# product-grid nodes per chunk in reductions: 2^18 on CPU (wall time best of 2^14..2^19 at 32^4..64^4
-# nodes on a 2-core CPU: a reduction this large is split over the cores), large on accelerators
-DEFAULT_CHUNK_NODES = {"cpu": 1 << 18}
+# product-grid nodes per chunk in reductions: cache-sized on CPU (2^14: single-threaded, the same
+# speed in every process; larger chunks are split over threads, bimodal on 2 vCPUs, see above),
+# large on accelerators
+DEFAULT_CHUNK_NODES = {"cpu": 1 << 14}
 DEFAULT_CHUNK_NODES_ACCEL = 1 << 22
 _HP = jax.lax.Precision.HIGHEST
 SMALL_DFT = 4  # up to this many phi_b harmonics (d_b), stage 4 is unrolled instead of a GEMM

@@ -96,7 +96,7 @@ def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
     js : spin sizes (``0.5``, ``(J,)`` or ``(J_a, J_b)``). Ignored for a bosonic ``PlaneGrid``.
     grid : a :class:`SphereGrid` (or one per spin); a :class:`PlaneGrid` gives the Glauber-Husimi
         Wehrl entropy of a truncated mode (:func:`jaxthermo.phasespace.bosonic.wehrl_entropy_mode`).
-    chunk_nodes : product-grid nodes evaluated at once in the 4-D reduction (default 256K on
+    chunk_nodes : product-grid nodes evaluated at once in the 4-D reduction (default 16K on
         CPU, 4M on accelerators).
     """
     if grid is None:
