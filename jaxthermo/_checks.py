@@ -7,9 +7,17 @@ Two levels (DESIGN.md, principle 7):
 * values (Hermiticity, trace, positivity, signs) are checked with :func:`equinox.error_if`, which
   works under ``jit``. When the value is concrete (not traced) the check is done eagerly in numpy and
   raises a plain ``ValueError`` instead, so interactive users get a normal Python error.
+
+Under ``jit(grad(...))`` a check attached to a value alone is removed with that value when the
+gradient does not need it (a loss linear in the checked array needs only its cotangent), and the
+gradient of invalid input would come back silently. :func:`error_if` therefore also gates the
+derivatives of the checked array: its tangent is multiplied by a checked 1.0, so forward- and
+reverse-mode derivatives run the check too.
 """
 
 from __future__ import annotations
+
+import functools
 
 import equinox as eqx
 import jax
@@ -24,13 +32,36 @@ def _is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _checked(x, bad, msg):
+    return eqx.error_if(x, bad, msg)
+
+
+@_checked.defjvp
+def _checked_jvp(msg, primals, tangents):
+    x, bad = primals
+    tx, _ = tangents
+    gate = eqx.error_if(jnp.ones((), dtype=jnp.finfo(x.dtype).dtype), bad, msg)
+    return eqx.error_if(x, bad, msg), tx * gate
+
+
+def error_if(x, bad, msg: str):
+    """``eqx.error_if(x, bad, msg)`` whose check also runs wherever a derivative of ``x`` is taken
+    (see the module docstring): the tangent of ``x`` is multiplied by a checked 1.0, a value the
+    backward pass of ``jit(grad(...))`` reads, so the compiler cannot drop the check."""
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        return eqx.error_if(x, bad, msg)
+    return _checked(x, bad, msg)
+
+
 def _fail(x, bad, msg):
-    """Raise ``msg`` eagerly if ``x`` is concrete, else attach an ``eqx.error_if`` to ``x``."""
+    """Raise ``msg`` eagerly if ``x`` is concrete, else attach :func:`error_if` to ``x``."""
     if _is_concrete(bad):
         if bool(np.asarray(bad)):
             raise ValueError(msg)
         return x
-    return eqx.error_if(x, bad, msg)
+    return error_if(x, bad, msg)
 
 
 def as_array(x, name: str):

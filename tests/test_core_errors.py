@@ -62,3 +62,28 @@ def test_value_errors_under_jit_are_reported():
     # equinox's runtime error class is private: the message is what users read
     with pytest.raises(Exception, match="rho0 must have unit trace"):
         f(2 * RHO2)
+
+
+def test_value_checks_survive_when_only_a_derivative_is_taken():
+    """A check on an array that the gradient does not need (a loss linear in it) used to be removed
+    under jit(grad) with that array, returning the gradient of invalid input silently. The checks
+    (jaxthermo._checks.error_if) also gate the array's tangent: jit(grad) and jvp raise, and valid
+    input gets the unchanged derivative."""
+    import jax
+    import numpy as np
+
+    from jaxthermo._checks import error_if
+
+    def loss(a, bad_flag):
+        x = error_if(a * jnp.arange(3.0), bad_flag, "x: refused")
+        return jnp.sum(x)  # linear: the gradient never reads x itself
+
+    with pytest.raises(Exception, match="x: refused"):
+        jax.block_until_ready(jax.jit(jax.grad(loss))(1.0, jnp.array(True)))
+    with pytest.raises(Exception, match="x: refused"):
+        jax.block_until_ready(jax.jit(lambda a, b: jax.jvp(lambda u: loss(u, b), (a,), (1.0,))[1])(
+            1.0, jnp.array(True)))
+    assert float(jax.jit(jax.grad(loss))(1.0, jnp.array(False))) == 3.0
+    assert float(jax.jit(jax.grad(jax.grad(lambda a: loss(a, False) ** 2)))(1.0)) == 18.0
+    np.testing.assert_array_equal(jax.vmap(jax.grad(loss))(jnp.ones(2), jnp.array([False, False])),
+                                  [3.0, 3.0])

@@ -296,6 +296,11 @@ def test_inverted_state_exact_path_refuses_and_diffrax_path_works():
     st = ens.thermal_state(-60.0)  # |J = n/2, m = n/2> up to e^-60
     with pytest.raises(Exception, match="method='diffrax'"):
         ens.evolve(st, jnp.array([0.0, 0.01]), beta_bath=xb, gamma=1.0)
+    # ... also when only a gradient is taken under jit (the energy is linear in the populations,
+    # so the gradient never reads them; the check rides on their tangent)
+    with pytest.raises(Exception, match="method='diffrax'"):
+        jax.block_until_ready(jax.jit(jax.grad(lambda b: ens.energy(
+            ens.evolve(st, jnp.array([0.0, 0.01]), beta_bath=b, gamma=1.0).at(1))))(xb))
     h = 1e-7
     traj = ens.evolve(st, jnp.array([0.0, h, 0.01]), beta_bath=xb, gamma=1.0, method="diffrax",
                       rtol=1e-12, atol=1e-14)

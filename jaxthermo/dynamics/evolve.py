@@ -49,7 +49,7 @@ import optimistix as optx
 from jax import lax
 from jax.custom_batching import custom_vmap
 
-from .._checks import density_matrix, hermitian, operator_list, sorted_times
+from .._checks import density_matrix, error_if, hermitian, operator_list, sorted_times
 from ..quantum.linalg import dag, expm, unvec, vec
 from ..quantum.sectors import SectorLayout, invariant_sectors
 from ..quantum.sparse import ell_pattern, materialize, to_ell
@@ -329,8 +329,8 @@ def mesolve(
             y0 = _to_real(lay.compress(rho0))
             if _concrete_numpy(rho0_arg) is None:
                 off = jnp.asarray(lay.sector[:, None] != lay.sector[None, :])
-                y0 = eqx.error_if(y0, jnp.any(jnp.where(off, rho0, 0) != 0),
-                                  "layout='sectors': rho0 has coherences between charge sectors")
+                y0 = error_if(y0, jnp.any(jnp.where(off, rho0, 0) != 0),
+                              "layout='sectors': rho0 has coherences between charge sectors")
             self_t = _index_transpose(*lay.transpose_index())
             cross_t = [_index_transpose(*lay.cross_transpose_index(*m)) for m in maps]
 

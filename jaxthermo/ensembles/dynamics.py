@@ -47,6 +47,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import error_if
 from .state import BlockState
 from .tridiagonal import NUM_NODES, LaneLayout, contour_nodes, expm_lanes, expm_tridiag, lanes_matvec
 
@@ -261,12 +262,12 @@ def _guard_populations(blocks, diagonal):
     The propagated populations of every block must lie in ``[0, 1]``; the contour is accurate to
     ~1e-13 where it applies, so a violation beyond ``POPULATION_TOL`` means the strongly non-normal
     regime of the module docstring (initial states highly inverted relative to the bath at large
-    J), where its result is not to be trusted. The check raises (``eqx.error_if``, also under jit)
-    instead of returning wrong numbers.
+    J), where its result is not to be trusted. The check raises (``_checks.error_if``, also under
+    jit and when only a gradient is taken) instead of returning wrong numbers.
     """
     pops = blocks if diagonal else jnp.real(jnp.diagonal(blocks, axis1=-2, axis2=-1))
     bad = (jnp.min(pops) < -POPULATION_TOL) | (jnp.max(pops) > 1.0 + POPULATION_TOL)
-    return eqx.error_if(
+    return error_if(
         blocks, bad,
         "ensembles evolve (method='exact'): the contour propagator lost accuracy (block "
         "populations left [0, 1]); this happens for initial states strongly inverted relative to "

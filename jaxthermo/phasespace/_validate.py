@@ -4,17 +4,16 @@ The core's :func:`jaxthermo._checks.density_matrix` checks one (d, d) state. Her
 Hermiticity and unit-trace tests (same tolerances) are applied to every state of a
 ``(..., d, d)`` batch: eagerly (concrete input) a ``ValueError`` names the argument and the first
 offending batch index; under tracing (``jit``, ``vmap``, ``grad``) the check is attached with
-``eqx.error_if`` (the batch index cannot be formatted into a traced error message).
+``_checks.error_if`` (the batch index cannot be formatted into a traced error message).
 """
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import HERMITIAN_TOL, TRACE_TOL, density_matrix
+from .._checks import HERMITIAN_TOL, TRACE_TOL, density_matrix, error_if
 
 
 def _flaws(rho, tol_h: float, tol_t: float):
@@ -36,10 +35,10 @@ def density_matrices(rho, name: str = "rho", tol_h: float = HERMITIAN_TOL,
         return rho
     bad_h, bad_t = _flaws(rho, tol_h, tol_t)
     if isinstance(rho, jax.core.Tracer):
-        rho = eqx.error_if(rho, jnp.any(bad_h),
+        rho = error_if(rho, jnp.any(bad_h),
                            f"{name}: every state must be Hermitian (max |A - A^dag| exceeds "
                            f"{tol_h:g} x scale at some batch index)")
-        return eqx.error_if(rho, jnp.any(bad_t),
+        return error_if(rho, jnp.any(bad_t),
                             f"{name}: every state must be of unit trace (|Tr - 1| exceeds "
                             f"{tol_t:g} at some batch index)")
     for bad, what in ((np.asarray(bad_h), f"Hermitian (max |A - A^dag| exceeds {tol_h:g} x scale)"),
