@@ -69,7 +69,14 @@ def _rhs_reverse_bwd(res, w):
     k_bar = g @ jnp.swapaxes(rho, -1, -2)
     rho_h_t = 0.5 * (jnp.swapaxes(rho, -1, -2) + jnp.conj(rho))
     l_bar = jnp.einsum("kij,jl->kil", b, rho_h_t)
-    return k_bar.astype(k_op.dtype), l_bar.astype(ops.dtype), rho_bar.astype(rho.dtype)
+    return _cotangent(k_bar, k_op), _cotangent(l_bar, ops), _cotangent(rho_bar, rho)
+
+
+def _cotangent(ct, primal):
+    """A complex cotangent in the primal's dtype (its real part for a real primal, JAX's rule)."""
+    if not jnp.iscomplexobj(primal):
+        ct = jnp.real(ct)
+    return ct.astype(primal.dtype)
 
 
 lindblad_rhs_reverse.defvjp(_rhs_reverse_fwd, _rhs_reverse_bwd)
