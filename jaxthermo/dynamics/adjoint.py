@@ -62,6 +62,10 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
 
+from ._erk import erk_tableau as _erk_tableau
+from ._erk import stage_times as _stage_times
+from ._erk import stages as _stages
+
 
 def _diffrax_internals():
     """diffrax 0.7 internals this adjoint needs (as ``BacksolveAdjoint`` uses them), imported when a
@@ -82,48 +86,6 @@ _BLOCK_ELEMENTS = 1 << 16  # about this many state elements per stage buffer of 
 _STAGED_SIZE = 256  # states larger than this (d > ~11 for a density matrix): one VJP per stage
 _MAX_BLOCK = 64  # at most this many steps per block (the last block is padded with no-op steps)
 _BLOCK_ELEMENTS_LARGE = 1 << 18  # the same for large states (the stage inputs are kept per block)
-
-
-def _erk_tableau(solver):
-    """Explicit Butcher tableau ``(a_lower, b, c, n_b)`` of ALL stages (the trailing stages with
-    ``b = 0``, e.g. Tsit5's first-same-as-last stage, enter the dense output at the save times);
-    ``n_b``: the number of stages up to the last one with ``b != 0`` (those that make ``y1``)."""
-    tab = getattr(solver, "tableau", None)
-    if not isinstance(solver, diffrax.AbstractERK) or tab is None:
-        raise ValueError(
-            "StoredStepAdjoint needs an explicit Runge-Kutta solver (e.g. diffrax.Tsit5(), "
-            f"Dopri5()), got {type(solver).__name__}"
-        )
-    b = np.asarray(tab.b_sol, dtype=float)
-    n_b = int(np.nonzero(b)[0].max()) + 1
-    # Python floats (not arrays): the tableau is static, zeros are skipped at trace time
-    a = tuple(tuple(float(v) for v in np.asarray(r)) for r in tab.a_lower)
-    c = (float(tab.c1),) + tuple(float(v) for v in np.asarray(tab.c))
-    return a, tuple(float(v) for v in b), c, n_b
-
-
-def _stages(vf, tableau, t0, t1, y, n_stages):
-    """Stage inputs ``Y_i`` and increments ``k_i = h f(t_i, Y_i)`` of one explicit RK step from
-    ``t0`` to ``t1`` (flat ``y``), exactly as diffrax forms them (``t_i = t0 + c_i h``, or ``t1``
-    where ``c_i = 1``; ``Y_i = y + sum_j a_ij k_j``). Returns two lists of ``n_stages`` arrays."""
-    a, _, c, _ = tableau
-    h = t1 - t0
-    ys, ks = [], []
-    for i in range(n_stages):
-        yi = y
-        if i > 0:
-            for aij, k in zip(a[i - 1], ks, strict=False):
-                if aij != 0.0:
-                    yi = yi + aij * k
-        ti = t1 if c[i] == 1.0 else t0 + c[i] * h
-        ys.append(yi)
-        ks.append(h * vf(ti, yi))
-    return ys, ks
-
-
-def _stage_times(tableau, t0, t1, n_stages):
-    _, _, c, _ = tableau
-    return [t1 if c[i] == 1.0 else t0 + c[i] * (t1 - t0) for i in range(n_stages)]
 
 
 def _check_saveat(saveat):
