@@ -116,7 +116,7 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
     ``max_stored_steps`` states, allocated and filled on every gradient evaluation); a
     differentiated solve that needs more raises an error naming it (also under ``jit``). Sizing it
     to the solve saves that fill: bench_gradient's problem at d = 32 (277 accepted steps) takes
-    about 3.3 forward solves per gradient with the default 4096 and 3.0 with 1024. Solves that are
+    about 3.1 forward solves per gradient with the default 4096 and 2.9 with 1024. Solves that are
     not differentiated store nothing and run up to ``max_steps`` like diffrax's own loop (same cost
     as the default adjoint's forward).
     """
