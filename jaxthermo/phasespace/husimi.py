@@ -41,7 +41,7 @@ C-library ``log`` of non-reduction fusions, 1.3 vs 2.7 ns per element). For J = 
 (``d_b`` = 11 harmonics) dominate (~1.8 ns per node). The chunk loop runs on one core. Chunks of
 64K-512K nodes let XLA split each chunk's reduction over the intra-op threads, but on the 2-vCPU
 test machine that is bimodal from one process to the next (2026-11-24, J = 1/2, 64^4 nodes, 256K per
-chunk: 11 ms in about half of the processes, 33 ms in the others, where the main thread busy-waits
+chunk: 11 ms in some processes, 33 ms in the others (5 of 8), where the main thread busy-waits
 beside two pool threads on two cores; 16K: 16 ms in every process), so 16K stays the default and
 ``chunk_nodes`` is there for machines with more cores. A second FFT butterfly in stage 4 (quarter-
 range nodes) halved its flops but ran slower; computing stages 2-3 for blocks of chunks ahead of the
