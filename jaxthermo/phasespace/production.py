@@ -40,7 +40,7 @@ from ..quantum.operators import spin_ladder, spin_ops
 from ..quantum.states import gibbs_state
 from ..thermo.coherence import l1_coherence, relative_entropy_of_coherence
 from ..thermo.entropy import relative_entropy
-from .husimi import factors, integrate, map_states, parse_js, prepare
+from .husimi import factors, integrate, map_states, parse_js, place, prepare
 from .wehrl import entropy_density, log_q
 
 _FIELDS = {"q": (0, 0, 0), "ta": (0, 1, 0), "pa": (0, 2, 0), "tb": (0, 0, 1), "pb": (0, 0, 2)}
@@ -168,37 +168,40 @@ def _channel(channel):
     return channel
 
 
-def wehrl_production(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None):
+def wehrl_production(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None, devices=None):
     """``(Pi, Phi)``: Wehrl entropy production rate and flux (paper 004, eqs. 10-11, 21, flux).
 
     ``rho`` may carry leading batch axes (mapped with ``lax.map``). ``dS_Q/dt = Pi - Phi``;
-    Phi > 0 means entropy leaving the system. Dephasing has Phi = 0.
+    Phi > 0 means entropy leaving the system. Dephasing has Phi = 0. ``chunk_nodes``,
+    ``batch_size`` and ``devices`` as in :func:`jaxthermo.phasespace.wehrl_entropy`.
     """
     channel = _channel(channel)
     js, grids, rho = prepare(rho, js, grid)
-    return _production_core(rho, js, channel, grids, chunk_nodes, batch_size)
+    rho, devs = place(rho, grids, devices)
+    return _production_core(rho, js, channel, grids, chunk_nodes, batch_size, devs)
 
 
 @eqx.filter_jit
-def _production_core(rho, js, channel, grids, chunk_nodes, batch_size):
+def _production_core(rho, js, channel, grids, chunk_nodes, batch_size, devices):
     _, fa, fb = factors(js, grids, None)
 
     def one(r):
         return integrate((r,), fa, fb, _FIELDS, lambda f, g: channel.densities(f, g, js),
-                         chunk_nodes=chunk_nodes)
+                         chunk_nodes=chunk_nodes, devices=devices)
 
     return map_states(one, rho, batch_size)
 
 
-def wehrl_rate(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None):
+def wehrl_rate(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None, devices=None):
     """``dS_Q/dt = -c^2 int <Omega|D(rho)|Omega> ln Q`` (paper 004, eq. 6), core dissipator."""
     channel = _channel(channel)
     js, grids, rho = prepare(rho, js, grid)
-    return _rate_core(rho, js, channel, grids, chunk_nodes, batch_size)
+    rho, devs = place(rho, grids, devices)
+    return _rate_core(rho, js, channel, grids, chunk_nodes, batch_size, devs)
 
 
 @eqx.filter_jit
-def _rate_core(rho, js, channel, grids, chunk_nodes, batch_size):
+def _rate_core(rho, js, channel, grids, chunk_nodes, batch_size, devices):
     _, fa, fb = factors(js, grids, None)
     ops = channel.jump_ops(js)
     fields = {"q": (0, 0, 0), "dq": (1, 0, 0)}
@@ -206,7 +209,7 @@ def _rate_core(rho, js, channel, grids, chunk_nodes, batch_size):
     def one(r):
         dr = dissipator(ops, r)
         return integrate((r, dr), fa, fb, fields, lambda f, g: -f["dq"] * log_q(f["q"]),
-                         chunk_nodes=chunk_nodes)
+                         chunk_nodes=chunk_nodes, devices=devices)
 
     return map_states(one, rho, batch_size)
 
@@ -248,17 +251,18 @@ class WehrlTrajectory(eqx.Module):
     rel_coherence: jnp.ndarray
 
 
-def trajectory_quantities(states, js, channel, grid, *, chunk_nodes=None, vn=True):
+def trajectory_quantities(states, js, channel, grid, *, chunk_nodes=None, vn=True, devices=None):
     """S_Q, Pi, Phi, direct dS_Q/dt (one pass over the grid per state) and Pi_vN, for (T, d, d)."""
     channel = _channel(channel)
     js, grids, states = prepare(states, js, grid, "states")
-    out = _trajectory_core(states, js, channel, grids, chunk_nodes)
+    states, devs = place(states, grids, devices)
+    out = _trajectory_core(states, js, channel, grids, chunk_nodes, devs)
     vn_p = von_neumann_production(states, js, channel) if vn else jnp.full(out["pi"].shape, jnp.nan)
     return out, vn_p
 
 
 @eqx.filter_jit
-def _trajectory_core(states, js, channel, grids, chunk_nodes):
+def _trajectory_core(states, js, channel, grids, chunk_nodes, devices):
     _, fa, fb = factors(js, grids, None)
     ops = channel.jump_ops(js)
     fields = dict(_FIELDS, dq=(1, 0, 0))
@@ -268,13 +272,14 @@ def _trajectory_core(states, js, channel, grids, chunk_nodes):
         return {"pi": pi, "phi": phi, "s": entropy_density(f["q"]), "rate": -f["dq"] * log_q(f["q"])}
 
     def one(r):
-        return integrate((r, dissipator(ops, r)), fa, fb, fields, dens, chunk_nodes=chunk_nodes)
+        return integrate((r, dissipator(ops, r)), fa, fb, fields, dens, chunk_nodes=chunk_nodes,
+                         devices=devices)
 
     return map_states(one, states)
 
 
 def wehrl_trajectory(rho0, ts, js, channel, grid, *, H=None, chunk_nodes=None, vn=True,
-                     exact=False, **mesolve_kwargs) -> WehrlTrajectory:
+                     exact=False, devices=None, **mesolve_kwargs) -> WehrlTrajectory:
     """Evolve ``rho0`` with ``jt.mesolve`` under the channel and evaluate Pi(t), Phi(t), ... .
 
     ``H`` defaults to zero (the paper's interaction picture: z-fields do not change S_Q, Pi, Phi).
@@ -294,7 +299,8 @@ def wehrl_trajectory(rho0, ts, js, channel, grid, *, H=None, chunk_nodes=None, v
     else:
         res = mesolve(h, rho0, ts, ops, **mesolve_kwargs)
         ts, states = res.ts, res.states
-    out, vn_p = trajectory_quantities(states, jsp, channel, grid, chunk_nodes=chunk_nodes, vn=vn)
+    out, vn_p = trajectory_quantities(states, jsp, channel, grid, chunk_nodes=chunk_nodes, vn=vn,
+                                      devices=devices)
     return WehrlTrajectory(
         ts=ts, states=states, wehrl=out["s"], production=out["pi"], flux=out["phi"],
         rate=out["rate"], vn_production=vn_p, l1=l1_coherence(states),

@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import nonnegative, spin_value
-from .husimi import factors, integrate, map_states, prepare
+from .husimi import factors, integrate, map_states, place, prepare
 from .quadrature import SphereGrid, as_grids
 
 
@@ -86,7 +86,7 @@ def _is_plane(grid) -> bool:
 
 
 def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
-                  batch_size: int | None = None):
+                  batch_size: int | None = None, devices=None):
     """Wehrl entropy ``S_Q = -c_a c_b int Q ln Q`` (paper 004, eq. 5) of one or two spins.
 
     Parameters
@@ -98,27 +98,37 @@ def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
         Wehrl entropy of a truncated mode (:func:`jaxthermo.phasespace.bosonic.wehrl_entropy_mode`).
     chunk_nodes : product-grid nodes evaluated at once in the 4-D reduction (default 16K on
         CPU, 4M on accelerators).
+    devices : ``None`` (default: one device), ``"all"``, a count or a list of devices: the grid's
+        chunks are split over them (``shard_map``), e.g. over the cores of a CPU made visible as
+        devices with ``jax.config.update("jax_num_cpu_devices", n)`` (see ``jaxthermo._devices``).
+        Same values to round-off (the partial sums are added in another order). Sphere grids
+        only (a ``PlaneGrid`` integral is 2-D and small: an error if ``devices`` is given).
     """
     if grid is None:
         raise ValueError("grid: pass a SphereGrid (spins) or a PlaneGrid (a bosonic mode)")
     if _is_plane(grid):
         from .bosonic import wehrl_entropy_mode
 
+        if devices is not None:
+            raise ValueError("devices: splitting over devices is for SphereGrid integrals; a "
+                             "PlaneGrid (bosonic mode) runs on one device")
+
         return wehrl_entropy_mode(rho, grid)
     if js is None:
         raise ValueError("js: spin sizes are required with a SphereGrid")
     js, grids, rho = prepare(rho, js, grid)
-    return _entropy_core(rho, js, grids, chunk_nodes, batch_size)
+    rho, devs = place(rho, grids, devices)
+    return _entropy_core(rho, js, grids, chunk_nodes, batch_size, devs)
 
 
 @eqx.filter_jit
-def _entropy_core(rho, js, grids, chunk_nodes, batch_size):
+def _entropy_core(rho, js, grids, chunk_nodes, batch_size, devices):
     _, fa, fb = factors(js, grids, None)
 
     def one(r):
         fields = {"q": (0, 0, 0)}
         return integrate((r,), fa, fb, fields, lambda f, g: entropy_density(f["q"]),
-                         chunk_nodes=chunk_nodes)
+                         chunk_nodes=chunk_nodes, devices=devices)
 
     return map_states(one, rho, batch_size)
 

@@ -46,6 +46,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from .._devices import resolve_devices
 from .grid import Grid
 from .store import ChunkStore, load, to_netcdf
 
@@ -70,30 +71,6 @@ def parse_bytes(x) -> int:
     if val <= 0:
         raise ValueError(f"memory_budget must be > 0, got {x!r}")
     return int(val)
-
-
-def resolve_devices(device=None) -> list:
-    """``None``/``"auto"``: all local devices of the default backend; ``"cpu"`` / ``"gpu"``: the
-    local devices of that platform (error if there are none); or a list of devices."""
-    if device is None or device == "auto":
-        return jax.local_devices()
-    if isinstance(device, str):
-        if device not in ("cpu", "gpu", "tpu"):
-            raise ValueError(f"device must be 'cpu', 'gpu', 'tpu' or 'auto', got {device!r}")
-        try:
-            devs = jax.local_devices(backend=device)
-        except RuntimeError:
-            devs = []
-        if not devs:
-            raise RuntimeError(
-                f"device={device!r}: JAX sees no {device.upper()} here (available: "
-                f"{[d.platform for d in jax.devices()]}); use device='auto' or 'cpu'"
-            )
-        return devs
-    devs = list(device)
-    if not devs:
-        raise ValueError("devices: empty list")
-    return devs
 
 
 def _as_dict(out):
