@@ -48,8 +48,8 @@ def central_fd(f, p, h=1e-5):
                      for i in range(p.shape[0])])
 
 
-# d = 12: a state of 2 d^2 = 288 > 256 reals takes the whole-step VJP path; d = 2, 5 the
-# transposed sweep with one batched parameter VJP per block
+# d = 12: a state of 2 d^2 = 288 > 256 reals takes one VJP per stage (state and parameter
+# cotangents together); d = 2, 5 the transposed sweep with one batched parameter VJP per block
 @pytest.mark.parametrize("d", [2, pytest.param(5, marks=pytest.mark.slow), pytest.param(12, marks=pytest.mark.slow)])
 def test_expectation_gradient_vs_fd_and_default(d):
     f_ref = jax.jit(spin_problem(d))
@@ -63,6 +63,23 @@ def test_expectation_gradient_vs_fd_and_default(d):
     np.testing.assert_allclose(g_new, fd, rtol=0, atol=(2e-7 if d < 12 else 1e-5) * np.max(np.abs(fd)))
     # exact to the discrete solve (dense output at the save times included): round-off agreement
     np.testing.assert_allclose(g_new, g_ref, rtol=0, atol=1e-11 * np.max(np.abs(g_ref)))
+
+
+@pytest.mark.parametrize("solver", [diffrax.Dopri5(), diffrax.Heun()] + [
+    pytest.param(s, marks=pytest.mark.slow)
+    for s in (diffrax.Dopri8(), diffrax.Bosh3(), diffrax.Ralston(), diffrax.Midpoint())],
+    ids=lambda s: type(s).__name__)
+def test_other_explicit_rk_solvers(solver):
+    # every explicit RK tableau (FSAL or not, dense-output-only stages or none): the stored-step
+    # gradient is the default adjoint's to round-off, through each solver's own dense output
+    numerics = dict(solver=solver, rtol=1e-7, atol=1e-9, max_steps=20_000)
+    f_ref = spin_problem(3, **numerics)
+    f_new = spin_problem(3, adjoint=StoredStepAdjoint(max_stored_steps=20_000), **numerics)
+    g_ref = np.asarray(jax.jit(jax.grad(f_ref))(P))
+    g_new = np.asarray(jax.jit(jax.grad(f_new))(P))
+    np.testing.assert_allclose(g_new, g_ref, rtol=0, atol=1e-11 * np.max(np.abs(g_ref)))
+    fd = central_fd(jax.jit(f_ref), P, h=1e-4)
+    np.testing.assert_allclose(g_new, fd, rtol=0, atol=1e-4 * np.max(np.abs(fd)))
 
 
 @pytest.mark.slow
