@@ -11,25 +11,18 @@ How (discretise-then-optimise, exact to the discrete solve):
 
 * forward: the ordinary adaptive solve (values identical to the default adjoint), which also
   stores the state after every accepted step (and at every save time);
-* reverse: the exact vector-Jacobian product of the computation diffrax performed, accepted step by
-  accepted step (``y_{n+1} = y_n + sum_i b_i k_i``, ``k_i = h f(t_i, Y_i)``,
-  ``Y_i = y_n + sum_j a_ij k_j``: the solver's Butcher tableau) and of the solver's dense output at
-  the save times (``y(t) = interpolation(y_n, y_{n+1}, k)(t)``, including the stages with ``b = 0``
-  such as Tsit5's first-same-as-last stage). Because ``f`` is linear in ``y``, the state cotangent
-  of a stage is the adjoint generator applied to the stage cotangent (``jax.linear_transpose``: for
-  ``d rho/dt = L rho`` the Heisenberg-picture ``L^dagger``), with no stage values. The stage
-  inputs ``Y_i``, needed only for the parameter cotangents, are rebuilt for a block of steps at once
-  from the stored ``y_n`` (a batched evaluation, not a sequential recomputation: on CPU about half
-  the cost of the same evaluations in sequence at d = 32), and one parameter VJP covers all stages
-  of a block (the parameters are not batched, so the products contract over all stages at once).
-  Large states (more than 256 reals, arithmetic-bound): the stage inputs are rebuilt per block
-  the same way, and each stage takes ONE VJP of the field at its stored input for the state and
-  the parameter cotangents together, so a field with a product-sharing rule (mesolve's
-  :func:`jaxthermo.dynamics.lindblad.lindblad_rhs_reverse`: 2 + 3k products for both, against
-  1 + 2k for the value) pays for the shared products once. Measured at d = 32 (bench_gradient's
-  problem, 2 CPU cores, max_stored_steps=1024): gradient / forward 3.2 with one VJP of the whole
-  step per accepted step (its stages recomputed in sequence inside it, the earlier scheme), 2.9
-  this way (3.1 with the default 4096-step store).
+* reverse: the exact VJP of what diffrax computed, step by step (``y_{n+1} = y_n + sum_i b_i k_i``,
+  ``k_i = h f(t_i, Y_i)``, ``Y_i = y_n + sum_j a_ij k_j``) and of the dense output at the save times
+  (linear in the step's ``(y_n, y_{n+1}, k)`` with t-only coefficients, so it needs no stage values;
+  a first-same-as-last stage's input is ``y_{n+1}``). As ``f`` is linear in ``y``, a stage's state
+  cotangent is the adjoint generator (``jax.linear_transpose``; ``L^dagger`` for ``L rho``) applied
+  to its cotangent. The stage inputs, needed for the parameter cotangents only, are rebuilt for a
+  block of steps at once (batched, not sequential); one parameter VJP covers a block's stages (the
+  parameters are unbatched, so its products contract over all of them). Blocks hold up to 64 steps,
+  the steps after the last full block go in blocks of 8 (no batched work on padding). States over
+  256 reals: one VJP per stage for both cotangents, so a product-sharing rule (mesolve's
+  :func:`jaxthermo.dynamics.lindblad.lindblad_rhs_reverse`) pays for shared products once.
+  Measurements: ARCHITECTURE.md and benchmarks/README.md.
   As in diffrax (``PIDController`` stops gradients through the step-size choice), the step sizes
   are constants: the gradient equals the default adjoint's to round-off (tests: ~1e-14 relative).
 
@@ -116,10 +109,11 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
     ``max_stored_steps``: how many accepted steps a differentiated solve may store (memory
     ``max_stored_steps`` states, allocated and filled on every gradient evaluation); a
     differentiated solve that needs more raises an error naming it (also under ``jit``). Sizing it
-    to the solve saves that fill: bench_gradient's problem at d = 32 (277 accepted steps) takes
-    about 3.1 forward solves per gradient with the default 4096 and 2.9 with 1024. Solves that are
-    not differentiated store nothing and run up to ``max_steps`` like diffrax's own loop (same cost
-    as the default adjoint's forward).
+    to the solve saves that fill, and more where the temporaries pass glibc's dynamic mmap
+    threshold and every call faults fresh pages in (d = 16 in bench_gradient: 4.4-5.1 forward
+    solves per gradient with 4096 in a process running it alone, 3.2-3.4 with 1024; see
+    benchmarks/README.md). Solves that are not differentiated store nothing and run up to
+    ``max_steps`` like diffrax's own loop.
     """
 
     max_stored_steps: int = eqx.field(static=True, default=4096)
@@ -333,10 +327,8 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
     n_j = jnp.clip(jnp.searchsorted(ends, ts.astype(t_dtype), side="left"), 0,
                    jnp.maximum(n_acc - 1, 0))
 
-    # The dense output is linear in (y0, y1, k) with coefficients that depend on t only, so its VJP
-    # needs no stage values; the stages with b = 0 need their inputs only for the parameter
-    # cotangents, and a first-same-as-last stage's input is the step's end y1 (Tsit5, Dopri5,
-    # Bosh3): then nothing is recomputed here. Other tableaus replay the step.
+    # the dense output's VJP needs no stage values (see the module docstring); trailing b = 0
+    # stages need their inputs: y1 for first-same-as-last ones, else the step is replayed
     replay = any(tuple(a[i - 1][:n_b]) != tuple(b[:n_b]) or any(v != 0.0 for v in a[i - 1][n_b:])
                  for i in range(n_b, n_all))
 
@@ -376,12 +368,9 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
         tt, ty, tw = (x.reshape((-1,) + x.shape[2:]) for x in trail)
         g_args, g_vf = add((g_args, g_vf), param_vjp(tt, ty, tw))
 
-    # 4. reverse sweep over blocks of steps (last block first). Per block: the stage inputs of all
-    #    its steps at once (batched: no sequential recomputation), then the sequential reverse
-    #    steps that give each stage's cotangent. Small states: the adjoint generator alone (the
-    #    field is linear, no stage values needed), then ONE parameter VJP for all stages of the
-    #    block. Large states: one VJP per stage for both cotangents (the field's own rule, e.g.
-    #    lindblad_rhs_reverse, shares their products), at the stored stage input.
+    # 4. reverse sweep over blocks of steps, last first: the block's stage inputs (batched), then
+    #    its steps in reverse. Small states: the adjoint generator per stage and ONE parameter VJP
+    #    per block; large states: one VJP per stage for both cotangents (shared products).
     staged = n > _STAGED_SIZE
     blk = int(np.clip((_BLOCK_ELEMENTS_LARGE if staged else _BLOCK_ELEMENTS) // max(n * n_b, 1), 1,
                       min(_MAX_BLOCK, cap)))
@@ -451,10 +440,8 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
         g = param_vjp(t_st.reshape(-1), stage_ys.reshape(-1, n), w_buf.reshape(-1, n))
         return lam, *add((g_args, g_vf), g)
 
-    # full blocks of blk steps, and the n_acc % blk steps after them (the last ones, swept first) in
-    # blocks of blk // 8: the batched stage rebuild and parameter VJP of a block cost the same with
-    # or without its padding steps, and one padded block of blk used to cost up to blk - 1 no-op
-    # steps (bench_gradient at d = 16: 83 steps in 2 x 64, now 64 + 3 x 8)
+    # full blocks of blk steps, and the n_acc % blk last steps (swept first) in blocks of blk // 8
+    # (a block's batched work costs the same with padding steps: d = 16, 83 steps in 64 + 3 x 8)
     small = max(1, blk // _TAIL_DIVISOR)
     n_full = n_acc // blk
     tail0 = n_full * blk

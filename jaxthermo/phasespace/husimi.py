@@ -50,9 +50,9 @@ share per device and one ``psum``; on a CPU the cores become devices with
 on the 2-vCPU machine, in every process: J = 1/2 at 64^4 nodes 8.7-9.2 ms (16-17 ms on one device),
 48^4 2.9-3.6 ms (5.3-5.7); J = 5 at 64^4 18-20 ms (32-34). A multi-device call costs ~0.1 ms more
 (launch and ``psum``), and at 32^4 nodes the split was as often slower as faster, so a grid is split
-only into shares of at least ``MIN_SPLIT_NODES`` (2M) nodes (:func:`place`). A second FFT butterfly in stage 4 (quarter-
-range nodes) halved its flops but ran slower; computing stages 2-3 for blocks of chunks ahead of the
-chunk loop helped J = 5 (-12%) but slowed J = 1/2 (+75%).
+only into shares of at least ``MIN_SPLIT_NODES`` (2M) nodes (:func:`place`). A second FFT
+butterfly in stage 4 (quarter-range nodes) halved its flops but ran slower; computing stages 2-3
+for blocks of chunks ahead of the chunk loop helped J = 5 (-12%) but slowed J = 1/2 (+75%).
 """
 
 from __future__ import annotations
