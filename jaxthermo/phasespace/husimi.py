@@ -47,8 +47,10 @@ beside two pool threads on two cores; 16K: 16 ms in every process), so 16K stays
 ``devices=`` (the public reductions take it) splits the chunks over devices with ``shard_map``, one
 share per device and one ``psum``; on a CPU the cores become devices with
 ``jax.config.update("jax_num_cpu_devices", n)`` before JAX's first use. Measured with 2 CPU devices
-on the 2-vCPU machine, in every process: J = 1/2 at 64^4 nodes 8.7-9.2 ms (16-17 ms on one device),
-48^4 2.9-3.6 ms (5.3-5.7); J = 5 at 64^4 18-20 ms (32-34). A multi-device call costs ~0.1 ms more
+on the 2-vCPU machine: J = 1/2 at 64^4 nodes 8.1-9.2 ms (16-17 ms on one device), 48^4 2.9-3.6 ms
+(5.3-5.7); J = 5 at 64^4 16-20 ms (32-34); but some calls run the two shares one after the other
+(per-call maxima ~2x the median), and in some processes most calls of one grid size do (J = 1/2
+at 48^4 in one benchmark run: 5.0 ms). A multi-device call costs ~0.1 ms more
 (launch and ``psum``), and at 32^4 nodes the split was as often slower as faster, so a grid is split
 only into shares of at least ``MIN_SPLIT_NODES`` (2M) nodes (:func:`place`). A second FFT
 butterfly in stage 4 (quarter-range nodes) halved its flops but ran slower; computing stages 2-3
