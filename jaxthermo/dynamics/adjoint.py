@@ -110,10 +110,10 @@ class StoredStepAdjoint(diffrax.AbstractAdjoint):
     ``max_stored_steps`` states, allocated and filled on every gradient evaluation); a
     differentiated solve that needs more raises an error naming it (also under ``jit``). Sizing it
     to the solve saves that fill, and more where the temporaries pass glibc's dynamic mmap
-    threshold and every call faults fresh pages in (d = 16 in bench_gradient: 4.4-5.1 forward
-    solves per gradient with 4096 in a process running it alone, 3.2-3.4 with 1024; see
-    benchmarks/README.md). Solves that are not differentiated store nothing and run up to
-    ``max_steps`` like diffrax's own loop.
+    threshold and every call faults fresh pages in (d = 16 in bench_gradient, 4096 steps, 22 MB:
+    4.4-5.1 forward solves per gradient in some processes, 3.3 with
+    ``MALLOC_MMAP_THRESHOLD_=33554432``; see benchmarks/README.md). Solves that are not
+    differentiated store nothing and run up to ``max_steps`` like diffrax's own loop.
     """
 
     max_stored_steps: int = eqx.field(static=True, default=4096)
