@@ -65,10 +65,11 @@ def test_expectation_gradient_vs_fd_and_default(d):
     np.testing.assert_allclose(g_new, g_ref, rtol=0, atol=1e-11 * np.max(np.abs(g_ref)))
 
 
-@pytest.mark.parametrize("solver", [diffrax.Dopri5(), diffrax.Heun()] + [
-    pytest.param(s, marks=pytest.mark.slow)
-    for s in (diffrax.Dopri8(), diffrax.Bosh3(), diffrax.Ralston(), diffrax.Midpoint())],
-    ids=lambda s: type(s).__name__)
+# slow set (the default run stays under 10 minutes; Tsit5 is checked by the tests above)
+@pytest.mark.slow
+@pytest.mark.parametrize("solver", [diffrax.Dopri5(), diffrax.Heun(), diffrax.Dopri8(),
+                                    diffrax.Bosh3(), diffrax.Ralston(), diffrax.Midpoint()],
+                         ids=lambda s: type(s).__name__)
 def test_other_explicit_rk_solvers(solver):
     # every explicit RK tableau (FSAL or not, dense-output-only stages or none): the stored-step
     # gradient is the default adjoint's to round-off, through each solver's own dense output

@@ -43,7 +43,7 @@ out["s48"] = [float(ps.wehrl_entropy(rho, (0.5, 0.5), g48, devices=d)) for d in 
 husimi.MIN_SPLIT_NODES = 1
 g = ps.SphereGrid(15)
 res = {}
-for d in (None, 2, "all"):
+for d in (None, 2, "all") if len(jax.devices()) > 2 else (None, "all"):
     r = {}
     r["s"] = float(ps.wehrl_entropy(rho, (0.5, 0.5), g, devices=d))
     r["pp"] = [float(x) for x in ps.wehrl_production(rho, (0.5, 0.5), ch, g, devices=d)]
@@ -87,7 +87,7 @@ def test_split_over_devices_matches_one_device(n_devices):
     # states, 2 x 1/2) and the maximally mixed value 2 ln 2
     assert 1.0 < s_one < 2 * jnp.log(2.0)
     ref = out["small"]["None"]
-    for key in (str(2), "all"):
+    for key in (str(2), "all") if n_devices > 2 else ("all",):
         r = out["small"][key]
         assert abs(r["s"] - ref["s"]) < 1e-13
         assert max(abs(x - y) for x, y in zip(r["pp"], ref["pp"], strict=True)) < 1e-12
