@@ -440,17 +440,19 @@ def _solve_bwd(residuals, grad_obj, perturbed, vjp_arg, adj, rest, static):
         g = param_vjp(t_st.reshape(-1), stage_ys.reshape(-1, n), w_buf.reshape(-1, n))
         return lam, *add((g_args, g_vf), g)
 
-    # full blocks, then the n_acc % blk last steps (swept first) in blocks of blk // 8: no batched
-    # work on padding. Small states only (large: slower on 2 cores, d = 16 4.3-5.0 vs 4.0-4.2)
+    # the n_acc % blk last steps (swept first) in blocks of blk // 8, then full blocks: no batched
+    # work on padding. Small states only (large: slower on 2 cores at d = 16)
     small = blk if staged else max(1, blk // _TAIL_DIVISOR)
-    n_full = n_acc // blk
+    n_full = 0 if small == blk else n_acc // blk  # one size: one loop
     tail0 = n_full * blk
     n_small = (n_acc - tail0 + small - 1) // small
     carry = jax.lax.fori_loop(
         0, n_small, lambda kb, c: run_block(tail0 + (n_small - 1 - kb) * small, small, c),
         (jnp.zeros_like(y0_flat), g_args, g_vf))
-    lam_flat, g_args, g_vf = jax.lax.fori_loop(
-        0, n_full, lambda kb, c: run_block((n_full - 1 - kb) * blk, blk, c), carry)
+    if small != blk:
+        carry = jax.lax.fori_loop(
+            0, n_full, lambda kb, c: run_block((n_full - 1 - kb) * blk, blk, c), carry)
+    lam_flat, g_args, g_vf = carry
     lam = unravel(lam_flat)
     return _finish(lam, g_args, g_vf, ct_args_fn, ct_fn, ct_t_fn, ct_y_ts, y_ts, ts, t0, t1, y0,
                    args, vf_full)
