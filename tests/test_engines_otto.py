@@ -50,7 +50,7 @@ def test_ideal_qubit_closed_form_efficiency_and_laws():
     assert float(qh) == pytest.approx(p(bh) - p(lam * bc), rel=1e-12)
     assert float(eff) == pytest.approx(1 - lam, rel=1e-12)
     assert float(w + qh + qc) == pytest.approx(0.0, abs=1e-14)
-    assert float(sig) == pytest.approx(-bh * qh - bc * qc, rel=1e-12) and float(sig) > 0
+    assert float(sig) == pytest.approx(float(-bh * qh - bc * qc), rel=1e-12) and float(sig) > 0
     assert float(pw) == 0.0  # infinite strokes
 
 
