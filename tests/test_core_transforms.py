@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import jaxthermo as jt
 from jaxthermo.quantum import random_density_matrix
@@ -78,15 +79,16 @@ def test_lindbladian_propagator_ptrace_grad():
     np.testing.assert_allclose(np.asarray(pr), np.asarray(jt.gibbs_state(JZ, 0.7)), atol=1e-9)
 
 
-def test_lindblad_rhs_reverse_vjp_equals_jax_rule():
+@pytest.mark.parametrize("d", [5, 9])  # complex products, and real contractions (d >= 8)
+def test_lindblad_rhs_reverse_vjp_equals_jax_rule(d):
     """The hand-written, product-sharing VJP of the generator (mesolve's reverse-mode path) is the
     exact VJP of ``lindblad_rhs_from_k``: compared with JAX's own rule on random complex K, jump
     operators (complex and real), a NON-Hermitian rho and a complex cotangent, plain and vmapped over
-    states with K and L unbatched (their cotangents summed over the batch)."""
+    states with K and L unbatched (their cotangents summed over the batch). The value is checked
+    against numpy's complex products (X + X^dag, X = K rho + 1/2 sum L rho L^dag)."""
     from jaxthermo.dynamics.lindblad import lindblad_rhs_from_k, lindblad_rhs_reverse
 
     rng = np.random.default_rng(7)
-    d = 5
 
     def cx(*s):
         return jnp.asarray(rng.normal(size=s) + 1j * rng.normal(size=s))
@@ -94,6 +96,10 @@ def test_lindblad_rhs_reverse_vjp_equals_jax_rule():
     k, ls, rho, w = cx(d, d), cx(3, d, d), cx(d, d), cx(d, d)
     assert float(jnp.max(jnp.abs(rho - rho.conj().T))) > 0.1  # a generic, non-Hermitian input
     np.testing.assert_array_equal(lindblad_rhs_reverse(k, ls, rho), lindblad_rhs_from_k(k, ls, rho))
+    kn, ln, rn = np.asarray(k), np.asarray(ls), np.asarray(rho)
+    x = kn @ rn + 0.5 * sum(op @ rn @ op.conj().T for op in ln)
+    np.testing.assert_allclose(np.asarray(lindblad_rhs_from_k(k, ls, rho)), x + x.conj().T,
+                               rtol=0, atol=1e-12)
     for ops in (ls, jnp.real(ls)):
         ref = jax.vjp(lindblad_rhs_from_k, k, ops, rho)[1](w)
         new = jax.vjp(lindblad_rhs_reverse, k, ops, rho)[1](w)

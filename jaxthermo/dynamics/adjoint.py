@@ -19,8 +19,8 @@ How (discretise-then-optimise, exact to the discrete solve):
   to its cotangent. The stage inputs, needed for the parameter cotangents only, are rebuilt for a
   block of steps at once (batched, not sequential); one parameter VJP covers a block's stages (the
   parameters are unbatched, so its products contract over all of them). Blocks hold up to 64 steps
-  (small states: the steps after the last full block in blocks of 8, no work on padding). States over
-  256 reals: one VJP per stage for both cotangents, so a product-sharing rule (mesolve's
+  (the steps after the last full block in blocks of 8, no work on padding). States over 256 reals:
+  one step per block and one VJP per stage for both cotangents, so a product-sharing rule (mesolve's
   :func:`jaxthermo.dynamics.lindblad.lindblad_rhs_reverse`) pays for shared products once.
   Measurements: ARCHITECTURE.md and benchmarks/README.md.
   As in diffrax (``PIDController`` stops gradients through the step-size choice), the step sizes
@@ -79,7 +79,7 @@ _BLOCK_ELEMENTS = 1 << 16  # about this many state elements per stage buffer of 
 _STAGED_SIZE = 256  # states larger than this (d > ~11 for a density matrix): one VJP per stage
 _TAIL_DIVISOR = 8  # the steps after the last full block go in blocks of blk // 8
 _MAX_BLOCK = 64  # at most this many steps per block (the last block is padded with no-op steps)
-_BLOCK_ELEMENTS_LARGE = 1 << 18  # the same for large states (the stage inputs are kept per block)
+_BLOCK_ELEMENTS_LARGE = 1 << 12  # large states: one step per block (fastest at d = 16, 32)
 
 
 def _check_saveat(saveat):

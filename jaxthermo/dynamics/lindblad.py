@@ -7,7 +7,11 @@ jump operators (``L_k = sqrt(gamma_k) A_k``).
 The right-hand side is written in the Hermiticity-preserving form
 ``L(rho) = X + X^dag`` with ``X = K rho + 1/2 sum_k L_k rho L_k^dag`` and
 ``K = -i H - 1/2 sum_k L_k^dag L_k``, which keeps ``rho`` exactly Hermitian along the integration and
-costs ``1 + 2k`` matrix products. Superoperators use row-major vectorisation (see ``quantum.linalg``).
+costs ``1 + 2k`` matrix products. From d = 8 on, the products (here and in the reverse rule) are
+complex ones done as real contractions (:func:`jaxthermo.quantum.linalg.complex_einsum`): XLA:CPU
+runs complex128 products at about a third of the real rate, and mesolve's dense forward solve
+became 1.55x (d = 16) and 1.9x (d = 32) faster this way (bench_gradient's problem, one core).
+Superoperators use row-major vectorisation (see ``quantum.linalg``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from .._checks import hermitian, operator_list
-from ..quantum.linalg import dag, spost, spre, sprepost
+from ..quantum.linalg import complex_einsum, complex_matmul, dag, spost, spre, sprepost
 
 
 def effective_hamiltonian_term(h, jump_ops):
@@ -27,11 +31,25 @@ def effective_hamiltonian_term(h, jump_ops):
     return k
 
 
+# from this dimension on, products go through real contractions (complex_einsum); below it complex
+# products are as fast (d = 4: 0.32 vs 0.30 us per product) and compile faster
+REAL_PRODUCTS_MIN_D = 8
+
+
+def _products(d: int):
+    """(einsum, matmul) for complex operands of dimension ``d`` (see ``REAL_PRODUCTS_MIN_D``)."""
+    if d >= REAL_PRODUCTS_MIN_D:
+        return complex_einsum, complex_matmul
+    return jnp.einsum, jnp.matmul
+
+
 def lindblad_rhs_from_k(k_op, jump_ops, rho):
     """Hermiticity-preserving ``L(rho)`` given ``K`` (see module docstring)."""
-    x = k_op @ rho
+    ein, mm = _products(rho.shape[-1])
+    x = mm(k_op, rho)
     if jump_ops.shape[0]:
-        x = x + 0.5 * jnp.einsum("kij,jl,kml->im", jump_ops, rho, jnp.conj(jump_ops))
+        m = ein("kij,jl->kil", jump_ops, rho)
+        x = x + 0.5 * ein("kil,kml->im", m, jnp.conj(jump_ops))
     return x + dag(x)
 
 
@@ -64,11 +82,12 @@ def _rhs_reverse_fwd(k_op, jump_ops, rho):
 def _rhs_reverse_bwd(res, w):
     k_op, ops, rho = res
     g = w + dag(w)
-    b = jnp.einsum("ij,kjl->kil", g, jnp.conj(ops))
-    rho_bar = jnp.swapaxes(k_op, -1, -2) @ g + 0.5 * jnp.einsum("kji,kjl->il", ops, b)
-    k_bar = g @ jnp.swapaxes(rho, -1, -2)
+    ein, _ = _products(rho.shape[-1])
+    b = ein("ij,kjl->kil", g, jnp.conj(ops))
+    rho_bar = ein("ji,jl->il", k_op, g) + 0.5 * ein("kji,kjl->il", ops, b)
+    k_bar = ein("ij,lj->il", g, rho)
     rho_h_t = 0.5 * (jnp.swapaxes(rho, -1, -2) + jnp.conj(rho))
-    l_bar = jnp.einsum("kij,jl->kil", b, rho_h_t)
+    l_bar = ein("kij,jl->kil", b, rho_h_t)
     return _cotangent(k_bar, k_op), _cotangent(l_bar, ops), _cotangent(rho_bar, rho)
 
 
