@@ -7,8 +7,8 @@ jump operators (``L_k = sqrt(gamma_k) A_k``).
 The right-hand side is written in the Hermiticity-preserving form
 ``L(rho) = X + X^dag`` with ``X = K rho + 1/2 sum_k L_k rho L_k^dag`` and
 ``K = -i H - 1/2 sum_k L_k^dag L_k``, which keeps ``rho`` exactly Hermitian along the integration and
-costs ``1 + 2k`` matrix products. From d = 8 on, the products (here and in the reverse rule) are
-complex ones done as real contractions (:func:`jaxthermo.quantum.linalg.complex_einsum`): XLA:CPU
+costs ``1 + 2k`` matrix products. On CPU from d = 8 on, the products (here and in the reverse rule)
+are complex ones done as real contractions (:func:`jaxthermo.quantum.linalg.complex_einsum`): XLA:CPU
 runs complex128 products at about a third of the real rate, and mesolve's dense forward solve
 became 1.55x (d = 16) and 1.9x (d = 32) faster this way (bench_gradient's problem, one core).
 Superoperators use row-major vectorisation (see ``quantum.linalg``).
@@ -31,14 +31,15 @@ def effective_hamiltonian_term(h, jump_ops):
     return k
 
 
-# from this dimension on, products go through real contractions (complex_einsum); below it complex
-# products are as fast (d = 4: 0.32 vs 0.30 us per product) and compile faster
+# on CPU, from this dimension on, products go through real contractions (complex_einsum); below it
+# complex products are as fast (d = 4: 0.32 vs 0.30 us per product) and compile faster. Accelerators
+# keep their native complex GEMMs (not measured there)
 REAL_PRODUCTS_MIN_D = 8
 
 
 def _products(d: int):
     """(einsum, matmul) for complex operands of dimension ``d`` (see ``REAL_PRODUCTS_MIN_D``)."""
-    if d >= REAL_PRODUCTS_MIN_D:
+    if d >= REAL_PRODUCTS_MIN_D and jax.default_backend() == "cpu":
         return complex_einsum, complex_matmul
     return jnp.einsum, jnp.matmul
 
