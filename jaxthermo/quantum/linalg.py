@@ -43,7 +43,8 @@ def complex_einsum(spec: str, a, b):
 
 
 def complex_matmul(a, b):
-    """``a @ b`` over the last two axes (leading axes broadcast) through :func:`complex_einsum`."""
+    """``a @ b`` over the last two axes through :func:`complex_einsum`; leading (batch) axes of the
+    higher-rank operand are kept, shared leading axes must have equal sizes (no size-1 broadcast)."""
     a, b = jnp.asarray(a), jnp.asarray(b)
     nd = max(a.ndim, b.ndim)
     lead = "abcdefgh"[: nd - 2]
