@@ -4,8 +4,9 @@ Two levels (DESIGN.md, principle 7):
 
 * shapes, dtypes and static arguments are checked at trace time and raise ``ValueError`` /
   ``TypeError`` naming the argument and what was wrong;
-* values (Hermiticity, trace, positivity, signs) are checked with :func:`equinox.error_if`, which
-  works under ``jit``. When the value is concrete (not traced) the check is done eagerly in numpy and
+* values (finiteness, Hermiticity, trace, positivity, signs) are checked with
+  :func:`equinox.error_if`, which works under ``jit``. Every value check also rejects NaN and inf
+  (a comparison with NaN is False, so ``x > tol`` alone would let NaN through). When the value is concrete (not traced) the check is done eagerly in numpy and
   raises a plain ``ValueError`` instead, so interactive users get a normal Python error.
 
 Under ``jit(grad(...))`` a check attached to a value alone is removed with that value when the
@@ -83,11 +84,17 @@ def square(x, name: str):
     return a
 
 
+def finite(x, name: str):
+    """Raise if ``x`` holds NaN or inf (eagerly or via ``error_if``)."""
+    a = as_array(x, name)
+    return _fail(a, ~jnp.all(jnp.isfinite(a)), f"{name} must be finite (it contains NaN or inf)")
+
+
 def hermitian(x, name: str, tol: float = HERMITIAN_TOL):
-    """A Hermitian square matrix; non-Hermitian input raises (eagerly or via ``error_if``)."""
-    a = square(x, name)
+    """A finite Hermitian square matrix; other input raises (eagerly or via ``error_if``)."""
+    a = finite(square(x, name), name)
     scale = jnp.maximum(1.0, jnp.max(jnp.abs(a)))
-    bad = jnp.max(jnp.abs(a - a.conj().T)) > tol * scale
+    bad = ~(jnp.max(jnp.abs(a - a.conj().T)) <= tol * scale)
     return _fail(a, bad, f"{name} must be Hermitian (max |A - A^dag| exceeds {tol:g} x scale)")
 
 
@@ -98,14 +105,14 @@ def density_matrix(x, name: str = "rho", dim: int | None = None, tol: float = TR
         raise ValueError(
             f"{name} has dimension {a.shape[0]} but the operators have dimension {dim}"
         )
-    bad = jnp.abs(jnp.trace(a) - 1.0) > tol
+    bad = ~(jnp.abs(jnp.trace(a) - 1.0) <= tol)
     return _fail(a, bad, f"{name} must have unit trace (|Tr {name} - 1| exceeds {tol:g})")
 
 
 def positive_semidefinite(x, name: str, tol: float = 1e-10):
     """Raise if the Hermitian matrix ``x`` has an eigenvalue below ``-tol``."""
     lam_min = jnp.linalg.eigvalsh(x)[0]
-    return _fail(x, lam_min < -tol, f"{name} must be positive semidefinite (an eigenvalue < {-tol:g})")
+    return _fail(x, ~(lam_min >= -tol), f"{name} must be positive semidefinite (an eigenvalue < {-tol:g})")
 
 
 def same_dim(x, name: str, dim: int):
@@ -140,21 +147,24 @@ def operator_list(ops, name: str, dim: int):
 
 
 def nonnegative(x, name: str):
-    a = as_array(x, name)
-    return _fail(a, jnp.any(a < 0), f"{name} must be non-negative, got a negative value")
+    """Finite values >= 0 (NaN and inf raise)."""
+    a = finite(x, name)
+    return _fail(a, ~jnp.all(a >= 0), f"{name} must be non-negative, got a negative value")
 
 
 def positive(x, name: str):
-    a = as_array(x, name)
-    return _fail(a, jnp.any(a <= 0), f"{name} must be positive, got a value <= 0")
+    """Finite values > 0 (NaN and inf raise)."""
+    a = finite(x, name)
+    return _fail(a, ~jnp.all(a > 0), f"{name} must be positive, got a value <= 0")
 
 
 def sorted_times(ts, name: str = "ts"):
     a = as_array(ts, name)
     if a.ndim != 1 or a.shape[0] < 1:
         raise ValueError(f"{name} must be a 1-D array of at least one time, got shape {tuple(a.shape)}")
+    a = finite(a, name)
     if a.shape[0] > 1:
-        a = _fail(a, jnp.any(jnp.diff(a) <= 0), f"{name} must be strictly increasing")
+        a = _fail(a, ~jnp.all(jnp.diff(a) > 0), f"{name} must be strictly increasing")
     return a
 
 
@@ -164,12 +174,16 @@ def spin_value(s, name: str = "s") -> float:
         f = float(s)
     except Exception as exc:
         raise TypeError(f"{name} must be a number (1/2, 1, 3/2, ...), got {s!r}") from exc
-    if f <= 0 or abs(2 * f - round(2 * f)) > 1e-12:
+    if not np.isfinite(f) or f <= 0 or abs(2 * f - round(2 * f)) > 1e-12:
         raise ValueError(f"{name} must be a positive multiple of 1/2, got {s!r}")
     return round(2 * f) / 2
 
 
 def positive_int(n, name: str) -> int:
-    if isinstance(n, bool) or int(n) != n or int(n) < 1:
+    try:
+        ok = not isinstance(n, bool) and np.isfinite(float(n)) and int(n) == n and int(n) >= 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
     return int(n)

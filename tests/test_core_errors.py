@@ -1,6 +1,7 @@
 """Bad input: each raises a clear error that names the argument."""
 
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import jaxthermo as jt
@@ -87,3 +88,21 @@ def test_value_checks_survive_when_only_a_derivative_is_taken():
     assert float(jax.jit(jax.grad(jax.grad(lambda a: loss(a, False) ** 2)))(1.0)) == 18.0
     np.testing.assert_array_equal(jax.vmap(jax.grad(loss))(jnp.ones(2), jnp.array([False, False])),
                                   [3.0, 3.0])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_value_checks_reject_nan_and_inf(bad):
+    """A comparison with NaN is False: every value check must still reject NaN and inf."""
+    from jaxthermo import _checks as C
+
+    m = np.array([[bad, 0.0], [0.0, 1.0]])
+    for fn, arg in [(C.hermitian, m), (C.density_matrix, m), (C.nonnegative, bad),
+                    (C.positive, bad), (C.sorted_times, [0.0, bad])]:
+        with pytest.raises(ValueError, match="arg must be finite"):
+            fn(arg, "arg")
+    with pytest.raises(ValueError, match="s must be a positive multiple of 1/2"):
+        C.spin_value(bad, "s")
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        C.positive_int(bad, "n")
+    with pytest.raises(ValueError, match="H must be finite"):
+        jt.mesolve(jnp.array([[bad, 0], [0, 1.0]]), jnp.eye(2) / 2, jnp.linspace(0, 1, 3))
