@@ -258,3 +258,38 @@ def test_fn_output_forms():
     assert ds.value.dims == ("x", "k")
     with pytest.raises(TypeError, match="Grid"):
         sweeps.sweep(lambda x: x, {"x": [1.0]})
+
+
+def test_resume_refuses_a_changed_computation(tmp_path):
+    """The same name and grid but a different computation (a captured constant or array changed)
+    must not resume from the stored results; the same computation resumes."""
+    grid = sweeps.cartesian(beta=np.array([0.5, 1.0]))
+    out = tmp_path / "c.nc"
+
+    def make(c, h=H0):
+        def drive(beta):  # same __qualname__ for every c
+            ops = jt.thermal_jump_ops(h, SX, jt.ThermalBath(beta, 1.0))
+            return jt.energy(h, jt.steady_state(h + c * SX, ops, check_unique=False))
+        return drive
+
+    r1 = sweeps.run_sweep(make(0.1), grid, out=out, progress=False)
+    again = sweeps.run_sweep(make(0.1), grid, out=out, progress=False)
+    assert again.computed_chunks == 0 and again.reused_chunks == r1.n_chunks
+    np.testing.assert_array_equal(again.dataset["value"].values, r1.dataset["value"].values)
+    with pytest.raises(ValueError, match="already holds a different sweep"):
+        sweeps.run_sweep(make(0.8), grid, out=out, progress=False)  # a captured Python float
+    with pytest.raises(ValueError, match="already holds a different sweep"):
+        sweeps.run_sweep(make(0.1, 0.7 * jt.sigmaz()), grid, out=out, progress=False)  # an array
+    fresh = sweeps.run_sweep(make(0.8), grid, out=out, progress=False, resume=False)
+    assert not np.allclose(fresh.dataset["value"].values, r1.dataset["value"].values)
+
+
+def test_nonfinite_points_are_counted_and_warned():
+    def half_nan(beta):
+        return jnp.where(beta > 1.0, jnp.nan, beta)
+
+    grid = sweeps.cartesian(beta=np.array([0.5, 2.0, 3.0]))
+    with pytest.warns(UserWarning, match="2 point"):
+        ds = sweeps.sweep(half_nan, grid, progress=False)
+    assert ds.attrs["n_nonfinite_points"] == 2
+    assert np.isnan(ds["value"].values[1:]).all() and ds["value"].values[0] == 0.5

@@ -27,7 +27,11 @@ labelled ``xarray.Dataset`` (one coordinate per axis, one variable per output of
    assembles ``out`` (the others return ``None``).
 4. **Storage and resume.** With ``out``, every finished chunk is written at once (see
    ``store.py``); rerunning the same sweep skips the chunks already on disk, so an interrupted
-   sweep loses and recomputes nothing. A progress bar (tqdm) shows points, rate and ETA.
+   sweep loses and recomputes nothing. "The same" means the same name, grid and chunk plan and
+   the same computation: a hash of ``fn``'s traced program and of the arrays it captures, so a
+   changed constant or captured array refuses to resume (``resume=False`` replaces the file).
+   A progress bar (tqdm) shows points, rate and ETA. Points whose outputs hold NaN or inf are
+   stored as they are, counted in ``attrs["n_nonfinite_points"]`` and reported by a warning.
 """
 
 from __future__ import annotations
@@ -269,15 +273,16 @@ def run_sweep(
     groups = _plan(grid, order)
     fname = name or getattr(fn, "__qualname__", type(fn).__name__)
 
-    kernels, specs = {}, {}
+    kernels, specs, fingerprints = {}, {}, []
     for g in groups:
         sv = _static_values(grid, g[0])
         key = tuple(sv.values())
         kernel, one = _kernel(fn, sv, sharding, batch, n_dev)
         p0 = _point_args(grid, g[:1], grid.dynamic)
-        shapes = jax.eval_shape(
-            one, {"_index": jnp.asarray(0), **{k: jnp.asarray(v[0]) for k, v in p0.items()}}
+        closed, shapes = jax.make_jaxpr(one, return_shape=True)(
+            {"_index": jnp.asarray(0), **{k: jnp.asarray(v[0]) for k, v in p0.items()}}
         )
+        fingerprints.append(_computation_hash(closed))
         spec = {k: (tuple(s.shape), np.dtype(s.dtype).str) for k, s in shapes.items()}
         if specs and spec != next(iter(specs.values())):
             raise ValueError(
@@ -317,6 +322,9 @@ def run_sweep(
         "chunk_size": chunk_size, "n_chunks": len(chunks),
         "order": _order_hash(chunks), "outputs": {k: [list(s), d] for k, (s, d) in spec.items()},
         "attrs": _jsonable_attrs(attrs),
+        # what fn computes (its traced program and captured constants): a resume after fn or a
+        # value it captures changed must not return the old results under the same name
+        "computation": _hash_strings(fingerprints),
     }
     store = None
     if out is not None:
@@ -384,7 +392,18 @@ def run_sweep(
             return SweepResult(None, len(chunks), len(todo), reused, chunk_size, n_dev, batch,
                                time.perf_counter() - t_start)
         results = store.read_all(grid.n_points, spec)
+    bad = np.zeros(grid.n_points, bool)
+    for v in results.values():
+        if np.issubdtype(v.dtype, np.inexact) and v.size:
+            bad |= ~np.isfinite(v).reshape(grid.n_points, -1).all(axis=1)
+    bad = int(np.count_nonzero(bad))
+    if bad:
+        import warnings
+
+        warnings.warn(f"sweep {fname!r}: {bad} point(s) returned NaN or inf (stored as they are; "
+                      "the dataset's attrs['n_nonfinite_points'] counts them)", stacklevel=2)
     ds = _dataset(grid, results, spec, output_dims, attrs, manifest, batch)
+    ds.attrs["n_nonfinite_points"] = bad
     if squeeze:
         ds = ds.squeeze([d for d in grid.dims if ds.sizes[d] == 1 and d != "point"])
     if out is not None:
@@ -398,6 +417,28 @@ def run_sweep(
 def sweep(fn, grid, **kwargs):
     """Run ``fn`` over ``grid`` and return the ``xarray.Dataset`` (see :func:`run_sweep`)."""
     return run_sweep(fn, grid, **kwargs).dataset
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+
+
+def _computation_hash(closed) -> str:
+    """sha256 of a traced point: the jaxpr's text (object addresses removed, e.g. of the callbacks
+    behind value checks) and the bytes of its captured constants (closed-over arrays)."""
+    import hashlib
+
+    h = hashlib.sha256(_ADDRESS.sub("", str(closed.jaxpr)).encode())
+    for c in closed.consts:
+        a = np.asarray(c)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def _hash_strings(items) -> str:
+    import hashlib
+
+    return hashlib.sha256("|".join(items).encode()).hexdigest()[:16]
 
 
 def _order_hash(chunks):

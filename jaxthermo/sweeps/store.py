@@ -2,7 +2,8 @@
 
 A sweep writing to ``out.nc`` keeps a folder ``out.nc.parts/`` while it runs:
 
-* ``manifest.json``: the grid fingerprint, the chunk plan and the output names/shapes; a resume
+* ``manifest.json``: the grid fingerprint, the chunk plan, the output names/shapes and a hash of the
+  computation (the traced program and its captured arrays); a resume
   refuses to mix results of a different sweep;
 * ``chunk_000123.nc``: one netCDF file per finished chunk (the flat point indices and every
   output), written to a temporary name, flushed, then renamed, so a process killed at any moment
