@@ -28,11 +28,12 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array
 
-from .._checks import _fail, as_array, density_matrix, hermitian
+from .._checks import _fail, as_array, density_matrix, finite, hermitian, positive
 from ..quantum.linalg import dag, tensor
 from ..quantum.operators import sigmam, sigmap, sigmaz
 from ..quantum.states import gibbs_state
-from ..thermo.entropy import entropy
+from ..thermo._state import check_state
+from ..thermo.entropy import _entropy, entropy_unchecked
 
 DEGENERACY_TOL = 1e-9
 PSD_TOL = 1e-12
@@ -62,9 +63,18 @@ def energy_coherence(rho, h):
     """Relative entropy of coherence in the energy basis of ``h``: ``S(Delta_H rho) - S(rho)``.
 
     Paper 002, text after Eq. 15 (``C(rho_A) = S(rho_A^d) - S(rho_A)``); with degenerate levels the
-    dephasing uses the eigenprojectors of ``h`` (so the measure is basis-independent).
+    dephasing uses the eigenprojectors of ``h`` (so the measure is basis-independent). ``rho``
+    (``(..., d, d)``) must be a state of the dimension of ``h`` (``ValueError`` naming ``rho``;
+    positivity is checked on the spectrum of ``S(rho)``).
     """
-    return entropy(energy_dephase(rho, h)) - entropy(rho)
+    h = hermitian(h, "h")
+    rho = check_state(rho, "rho", h.shape[0], "h", psd=False)
+    return entropy_unchecked(energy_dephase(rho, h)) - _entropy(rho, "rho", True)
+
+
+def _energy_coherence(rho, h):
+    """:func:`energy_coherence` without input checks (per collision of a run, states checked)."""
+    return entropy_unchecked(energy_dephase(rho, h)) - entropy_unchecked(rho)
 
 
 def admissible_lambda(H_A, beta, chi, tau):
@@ -74,16 +84,21 @@ def admissible_lambda(H_A, beta, chi, tau):
     (``Tr rho_th^{-1} chi = 0`` for an off-diagonal ``chi``), positivity holds iff
     ``-1/(sqrt(tau) mu_max) <= lam <= 1/(sqrt(tau) |mu_min|)``. For the qubit with ``chi = sigma_x``
     this is ``tau lam^2 <= p_up p_down`` (the spec's bound). Differentiable (use it to build a
-    parameter transform such as ``lam = lam_max tanh(u)`` for optimisation). Needs finite ``beta``.
+    parameter transform such as ``lam = lam_max tanh(u)`` for optimisation). ``beta`` must be
+    finite (any sign) and ``tau`` positive and finite (a ``ValueError`` names them otherwise).
     """
+    beta = finite(beta, "beta")
+    tau = positive(tau, "tau")
     h = hermitian(H_A, "H_A")
     chi = hermitian(chi, "chi").astype(jnp.result_type(complex))
+    if chi.shape != h.shape:
+        raise ValueError(f"chi has shape {tuple(chi.shape)}, expected {tuple(h.shape)} to match H_A")
     _, v = jnp.linalg.eigh(h)
     p = jnp.real(jnp.diagonal(dag(v) @ gibbs_state(h, beta) @ v))
     s = 1.0 / jnp.sqrt(p)
     m = (s[:, None] * (dag(v) @ chi @ v)) * s[None, :]
     mu = jnp.linalg.eigvalsh(m)
-    rt = jnp.sqrt(as_array(tau, "tau"))
+    rt = jnp.sqrt(tau)
     return -1.0 / (rt * mu[-1]), 1.0 / (rt * jnp.abs(mu[0]))
 
 
@@ -143,8 +158,7 @@ class Ancilla(eqx.Module):
         chi = hermitian(chi, "chi").astype(jnp.result_type(complex))
         if chi.shape != (d, d):
             raise ValueError(f"chi has shape {tuple(chi.shape)}, expected ({d}, {d}) to match H_A")
-        tau = as_array(tau, "tau")
-        tau = _fail(tau, tau <= 0, "tau must be positive (the collision time of paper 002)")
+        tau = positive(tau, "tau")  # the collision time of paper 002: finite and > 0
         lam = as_array(lam, "lam")
         mask, v = energy_block_mask(h)
         diag_part = jnp.max(jnp.abs(jnp.where(mask, dag(v) @ chi @ v, 0.0)))

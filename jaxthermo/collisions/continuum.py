@@ -31,7 +31,8 @@ from jaxtyping import Array
 
 from .._checks import _fail
 from ..quantum.linalg import commutator, spost, spre
-from ..thermo.entropy import entropy
+from ..thermo._state import check_state
+from ..thermo.entropy import entropy_unchecked
 from .ancilla import energy_dephase
 from .ledger import mean_field_drive
 from .steady import kernel_state
@@ -129,7 +130,8 @@ class ContinuumRates(eqx.Module):
     ``work_coherent_rate`` = ``i lam <[G, H_S]>`` (summed over species, and per species in
     ``work_coherent_rate_species``); ``heat_incoherent_rate`` = ``Tr[H_S D_j(rho)]`` per species;
     ``energy_rate`` = ``d<H_S>/dt`` (= W_C + sum Q_inc, Eq. 13); ``entropy_rate`` = ``dS/dt``;
-    ``entropy_production_rate`` = ``Pi = dS/dt - sum_j beta_j Q_inc_j`` (Eqs. 17, 20).
+    ``entropy_production_rate`` = ``Pi = dS/dt - sum_j beta_j Q_inc_j`` (Eqs. 17, 20); it is
+    ``None`` when an ancilla has no ``beta`` (it is not defined then; ``None``, not NaN).
     """
 
     work_coherent_rate: Array
@@ -137,15 +139,21 @@ class ContinuumRates(eqx.Module):
     heat_incoherent_rate: Array
     energy_rate: Array
     entropy_rate: Array
-    entropy_production_rate: Array
+    entropy_production_rate: Array | None
 
 
 def continuum_rates(model, rho=None) -> ContinuumRates:
-    """:class:`ContinuumRates` at ``rho`` (default: the continuum steady state)."""
+    """:class:`ContinuumRates` at ``rho`` (default: the continuum steady state).
+
+    A given ``rho`` must be a ``(d_S, d_S)`` state (finite, Hermitian, unit trace, positive
+    semidefinite; a ``ValueError`` names ``rho``).
+    """
+    d = model.dim
     if rho is None:
         rho = continuum_steady_state(model)
+    else:
+        rho = check_state(rho, "rho", d, "H_S", batch=False)
     rho = jnp.asarray(rho).astype(jnp.result_type(complex))
-    d = model.dim
     hs = model.H_S
     wc, qinc = [], []
     for j in range(model.n_species):
@@ -156,16 +164,19 @@ def continuum_rates(model, rho=None) -> ContinuumRates:
     wc, qinc = jnp.stack(wc), jnp.stack(qinc)
     lrho = (continuum_generator(model) @ rho.reshape(-1)).reshape(d, d)
     lrho = 0.5 * (lrho + lrho.conj().T)
-    _, sdot = jax.jvp(entropy, (rho,), (lrho,))
-    betas = jnp.stack([jnp.real(a.beta) if a.beta is not None else jnp.asarray(jnp.nan)
-                       for a in model.ancillae])
+    _, sdot = jax.jvp(entropy_unchecked, (rho,), (lrho,))
+    if any(a.beta is None for a in model.ancillae):
+        prod = None
+    else:
+        betas = jnp.stack([jnp.real(a.beta) for a in model.ancillae])
+        prod = sdot - jnp.sum(betas * qinc)
     return ContinuumRates(
         work_coherent_rate=wc.sum(),
         work_coherent_rate_species=wc,
         heat_incoherent_rate=qinc,
         energy_rate=jnp.real(jnp.trace(hs @ lrho)),
         entropy_rate=sdot,
-        entropy_production_rate=sdot - jnp.sum(betas * qinc),
+        entropy_production_rate=prod,
     )
 
 

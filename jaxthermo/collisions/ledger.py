@@ -39,9 +39,9 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from ..quantum.linalg import commutator, dag, ptrace
-from ..thermo.coherence import l1_coherence
-from ..thermo.entropy import entropy, relative_entropy
-from .ancilla import energy_coherence
+from ..thermo.coherence import l1_coherence_unchecked
+from ..thermo.entropy import entropy_unchecked, relative_entropy_unchecked
+from .ancilla import _energy_coherence
 
 LINEAR = ("energy_change", "heat_into_system", "work_switch", "work_coherent")
 ENTROPIC = (
@@ -89,19 +89,22 @@ def linear_functionals(H_S, H_A, cV, eta, U, t):
 
 
 def entropic_terms(rho, U, eta, H_A):
-    """Entropic per-collision quantities from the input state ``rho`` (one species)."""
+    """Entropic per-collision quantities from the input state ``rho`` (one species).
+
+    Internal (runs per kept state of a run): no state checks here; :class:`CollisionModel`
+    checks its initial state and its ancilla states once."""
     d_S, d_A = rho.shape[0], eta.shape[0]
     big = U @ jnp.kron(rho, eta) @ dag(U)
     rs = ptrace(big, (d_S, d_A), 0)
     ra = ptrace(big, (d_S, d_A), 1)
-    s_in, s_out = entropy(rho), entropy(rs)
-    mi = s_out + entropy(ra) - s_in - entropy(eta)
+    s_in, s_out = entropy_unchecked(rho), entropy_unchecked(rs)
+    mi = s_out + entropy_unchecked(ra) - s_in - entropy_unchecked(eta)
     return {
         "entropy_change": s_out - s_in,
         "mutual_information": mi,
-        "ancilla_relative_entropy": relative_entropy(ra, eta),
-        "ancilla_coherence_change": energy_coherence(ra, H_A) - energy_coherence(eta, H_A),
-        "l1_coherence": l1_coherence(rs),
+        "ancilla_relative_entropy": relative_entropy_unchecked(ra, eta),
+        "ancilla_coherence_change": _energy_coherence(ra, H_A) - _energy_coherence(eta, H_A),
+        "l1_coherence": l1_coherence_unchecked(rs),
     }
 
 
@@ -111,7 +114,11 @@ class Ledger(eqx.Module):
     Each field is an array over collisions (``(n,)``), with a trailing species axis ``(n, m)``
     when the model has ``m > 1`` species per cycle (entry ``[i, j]`` is species ``j``'s collision
     in cycle ``i``); scalars for a steady-state ledger. Entropic fields are ``None`` when the run
-    was made with ``entropic=False``; entries needing ``beta`` are NaN for an ancilla without one.
+    was made with ``entropic=False``. The two fields that need the ancilla's ``beta``
+    (``entropy_production_003`` and ``free_energy_change``) are ``None`` when an ancilla of the
+    model has no ``beta`` (e.g. ``Ancilla(H, rho)`` with a user-given state): they are not defined
+    then, and ``None`` (not NaN) says so. ``entropy_production_002`` and the other entropic fields
+    need no ``beta`` and are always computed.
     """
 
     energy_change: Array
@@ -137,7 +144,10 @@ class Ledger(eqx.Module):
 
 
 def assemble(lin, ent, beta):
-    """Build a :class:`Ledger` from linear values ``lin`` (4, ...) and entropic dict ``ent``."""
+    """Build a :class:`Ledger` from linear values ``lin`` (4, ...) and entropic dict ``ent``.
+
+    ``beta``: the ancillae's inverse temperatures, or ``None`` when one has none (the fields that
+    need it are then ``None``)."""
     de, q, wsw, wc = lin[0], lin[1], lin[2], lin[3]
     kw = dict(
         energy_change=de,
@@ -151,8 +161,9 @@ def assemble(lin, ent, beta):
     if ent is not None:
         kw.update(ent)
         kw["entropy_production_002"] = ent["mutual_information"] + ent["ancilla_relative_entropy"]
-        kw["entropy_production_003"] = ent["entropy_change"] - beta * q
-        kw["free_energy_change"] = de - ent["entropy_change"] / beta
+        if beta is not None:
+            kw["entropy_production_003"] = ent["entropy_change"] - beta * q
+            kw["free_energy_change"] = de - ent["entropy_change"] / beta
     return Ledger(**kw)
 
 

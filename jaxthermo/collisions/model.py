@@ -23,6 +23,7 @@ from jaxtyping import Array
 
 from .._checks import as_array, hermitian, positive, positive_int
 from ..quantum.linalg import expm
+from ..thermo._state import check_state
 from .ancilla import Ancilla
 from .continuum import continuum_generator, continuum_limit, continuum_steady_state
 from .ledger import Ledger, assemble, collision_channel, entropic_terms, linear_functionals
@@ -166,13 +167,22 @@ class CollisionModel(eqx.Module):
             phi = p if phi is None else p @ phi
         return phi
 
+    def _state(self, rho, name="rho"):
+        """``rho`` checked as a ``(d_S, d_S)`` state (finite, Hermitian, unit trace, positive
+        semidefinite; a ``ValueError`` names ``name``). Cheap next to building the channel."""
+        return check_state(rho, name, self.dim, "H_S", batch=False)
+
     def apply(self, rho):
-        """One cycle applied to ``rho``."""
-        return (self.channel() @ jnp.asarray(rho).reshape(-1)).reshape(self.dim, self.dim)
+        """One cycle applied to the state ``rho`` (``(d_S, d_S)``, checked as in :meth:`run`)."""
+        rho = self._state(rho)
+        return (self.channel() @ rho.reshape(-1)).reshape(self.dim, self.dim)
 
     def _betas(self):
-        return jnp.stack([jnp.asarray(jnp.nan) if a.beta is None else jnp.real(a.beta)
-                          for a in self.ancillae])
+        """The ancillae's inverse temperatures, or ``None`` if one has none (the ledger fields
+        that need beta are then ``None``, see :class:`Ledger`)."""
+        if any(a.beta is None for a in self.ancillae):
+            return None
+        return jnp.stack([jnp.real(a.beta) for a in self.ancillae])
 
     def _cycle_ledger(self, species, rho, entropic: bool):
         lins, ents = [], []
@@ -193,8 +203,12 @@ class CollisionModel(eqx.Module):
         return led
 
     def ledger(self, rho, *, entropic: bool = True) -> Ledger:
-        """Ledger of the cycle starting from ``rho`` (scalars, or ``(m,)`` for m species)."""
-        rho = jnp.asarray(rho).astype(jnp.result_type(complex))
+        """Ledger of the cycle starting from the state ``rho`` (scalars, or ``(m,)`` for m species).
+
+        ``rho`` is checked as in :meth:`run`. ``entropy_production_003`` and
+        ``free_energy_change`` are ``None`` when an ancilla has no ``beta`` (see :class:`Ledger`).
+        """
+        rho = self._state(rho).astype(jnp.result_type(complex))
         return self._cycle_ledger(self._species(), rho, entropic)
 
     # -- many collisions -----------------------------------------------------------------------
@@ -207,14 +221,14 @@ class CollisionModel(eqx.Module):
         ``entropic=False`` skips the eigendecompositions (entropy, Sigma, coherence).
         After each scan step the state is re-Hermitised and renormalised to unit trace (the exact
         channel preserves both; this stops roundoff drift, ~4e-11 in the trace after 2e5 steps).
+        ``rho_S0`` must be a ``(d_S, d_S)`` state: finite, Hermitian, unit trace and positive
+        semidefinite (a ``ValueError`` names ``rho_S0``); it is checked once, here, not per step.
         """
         n = positive_int(n_collisions, "n_collisions")
         k = positive_int(keep_every, "keep_every")
         if n % k:
             raise ValueError(f"n_collisions={n} must be a multiple of keep_every={k}")
-        from .._checks import density_matrix
-
-        rho0 = density_matrix(rho_S0, "rho_S0", dim=self.dim)
+        rho0 = self._state(rho_S0, "rho_S0")
         return _run(self, rho0.astype(jnp.result_type(complex)), n, k, bool(entropic))
 
     # -- fixed point ---------------------------------------------------------------------------
@@ -261,7 +275,13 @@ def _run(model: CollisionModel, rho0, n: int, k: int, entropic: bool) -> Collisi
 
     _, vs = jax.lax.scan(step, v0, None, length=n // k)
     states = jnp.concatenate([v0[None], vs], axis=0).reshape(-1, d, d)
-    led = jax.vmap(lambda r: model._cycle_ledger(species, r, entropic))(states[:-1])
+    def one(r):
+        return model._cycle_ledger(species, r, entropic)
+
+    # entropic ledgers: one state at a time (lax.map). Under vmap every entropy becomes a batched
+    # LAPACK eigh, and several of them running at once deadlocked jaxlib's CPU batch thread pool
+    # (ParallelBatchMap) for runs of ~1500+ kept states; tiny per-state eighs cost little.
+    led = jax.lax.map(one, states[:-1]) if entropic else jax.vmap(one)(states[:-1])
     cycles = jnp.arange(0, n + 1, k)
     return CollisionResult(states=states, cycles=cycles, ledger_cycles=cycles[:-1] + 1, ledger=led)
 

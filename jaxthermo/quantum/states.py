@@ -18,7 +18,17 @@ def basis(d: int, k: int):
 
 
 def ket2dm(psi):
+    """``|psi><psi|`` of a ket ``psi``: a 1-D array of length ``d`` or a ``(d, 1)`` column.
+
+    Any other shape raises ``ValueError`` naming ``psi`` (``jnp.outer`` would silently flatten a
+    matrix). The ket is not normalised here.
+    """
     psi = jnp.asarray(psi)
+    if psi.ndim == 2 and psi.shape[1] == 1:
+        psi = psi[:, 0]
+    if psi.ndim != 1 or psi.shape[0] < 1:
+        raise ValueError(f"psi must be a ket: a 1-D array or a (d, 1) column, got shape "
+                         f"{tuple(psi.shape)}")
     return jnp.outer(psi, jnp.conj(psi))
 
 

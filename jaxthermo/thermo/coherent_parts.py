@@ -26,8 +26,9 @@ import jax
 import jax.numpy as jnp
 
 from ..quantum.linalg import xlogx
+from ._state import check_beta_nonzero, check_state
 from .dephasing import DEGENERACY_TOL, block_mask, to_energy_frame
-from .entropy import entropy
+from .entropy import _entropy, entropy_unchecked
 
 
 class CoherenceParts(eqx.Module):
@@ -65,10 +66,10 @@ def log_gibbs_weights(energies, beta):
     return x - jax.scipy.special.logsumexp(x)
 
 
-def _parts_in_frame(r, e, beta, degeneracy_tol):
+def _parts_in_frame(r, e, beta, degeneracy_tol, s=None):
     m = block_mask(e, degeneracy_tol)
-    s = entropy(r)
-    s_bd = entropy(jnp.where(m, r, 0.0))
+    s = _entropy(r, "rho", True) if s is None else s  # checks positivity of rho on its spectrum
+    s_bd = entropy_unchecked(jnp.where(m, r, 0.0))
     p = jnp.real(jnp.diagonal(r))
     s_d = -jnp.sum(xlogx(p))
     logq = log_gibbs_weights(e, beta)
@@ -89,18 +90,23 @@ def coherence_parts(rho, H, beta=1.0, basis=None, *, degeneracy_tol: float = DEG
         must be diagonal there), ``"eigh"``, or a unitary of eigenvectors (columns).
 
     Jit-, vmap- and grad-compatible in ``rho``, ``beta`` (and ``H`` / ``basis`` as long as the
-    grouping of levels does not change).
+    grouping of levels does not change). ``rho`` must be a state (finite, Hermitian, unit trace,
+    positive semidefinite; a ``ValueError`` names it).
     """
+    rho = jnp.asarray(rho)
+    if rho.ndim != 2:
+        raise ValueError(f"rho must be one (d, d) matrix (vmap for batches), got {rho.shape}")
+    rho = check_state(rho, "rho", _dim(H), psd=False)
     r, e = to_energy_frame(rho, H, basis)
-    if r.ndim != 2:
-        raise ValueError(f"rho must be one (d, d) matrix (vmap for batches), got {r.shape}")
     return _parts_in_frame(r, e, beta, degeneracy_tol)
 
 
 def vertical_coherence(rho, H, *, degeneracy_tol: float = DEGENERACY_TOL):
-    """``C_v = S(rho_BD) - S(rho)`` (basis independent)."""
+    """``C_v = S(rho_BD) - S(rho)`` (basis independent; ``rho`` checked as in
+    :func:`coherence_parts`)."""
+    rho = check_state(rho, "rho", _dim(H), psd=False)
     r, e = to_energy_frame(rho, H, "eigh")
-    return entropy(jnp.where(block_mask(e, degeneracy_tol), r, 0.0)) - entropy(r)
+    return entropy_unchecked(jnp.where(block_mask(e, degeneracy_tol), r, 0.0)) - _entropy(r)
 
 
 def horizontal_coherence(rho, H, basis=None, *, degeneracy_tol: float = DEGENERACY_TOL):
@@ -109,17 +115,21 @@ def horizontal_coherence(rho, H, basis=None, *, degeneracy_tol: float = DEGENERA
 
 
 def population_distance(rho, H, beta=1.0, basis=None):
-    """``D_th = S(rho_D || rho_th(beta))`` (only the diagonal in the chosen basis is used)."""
-    r, e = to_energy_frame(rho, H, basis)
+    """``D_th = S(rho_D || rho_th(beta))`` (only the diagonal in the chosen basis is used;
+    ``rho`` must be a state, batches allowed)."""
+    r, e = to_energy_frame(check_state(rho, "rho", _dim(H)), H, basis)
     p = jnp.real(jnp.diagonal(r))
     return jnp.sum(xlogx(p)) - jnp.sum(jnp.where(p > 0, p, 0.0) * log_gibbs_weights(e, beta))
 
 
 def diagonal_free_energy(rho, H, beta=1.0, basis=None):
-    """``F_D = E - S(rho_D)/beta`` (spec seed-000 Sec. 2); ``D_th = beta (F_D - F_eq)``."""
-    r, e = to_energy_frame(rho, H, basis)
+    """``F_D = E - S(rho_D)/beta`` (spec seed-000 Sec. 2); ``D_th = beta (F_D - F_eq)``.
+
+    ``rho`` must be a state and ``beta`` finite and nonzero (``ValueError`` naming them)."""
+    beta = check_beta_nonzero(beta, "beta")
+    r, e = to_energy_frame(check_state(rho, "rho", _dim(H), batch=False), H, basis)
     p = jnp.real(jnp.diagonal(r))
-    return jnp.sum(p * e) + jnp.sum(xlogx(p)) / jnp.asarray(beta, dtype=e.dtype)
+    return jnp.sum(p * e) + jnp.sum(xlogx(p)) / beta.astype(e.dtype)
 
 
 def parts_along(states, H, beta=1.0, basis=None, *, degeneracy_tol: float = DEGENERACY_TOL):
@@ -128,8 +138,18 @@ def parts_along(states, H, beta=1.0, basis=None, *, degeneracy_tol: float = DEGE
     states = jnp.asarray(states)
     if states.ndim != 3:
         raise ValueError(f"states must have shape (T, d, d), got {tuple(states.shape)}")
+    states = check_state(states, "states", _dim(H), psd=False)
     r, e = to_energy_frame(states, H, basis)
-    return jax.vmap(lambda x: _parts_in_frame(x, e, beta, degeneracy_tol))(r)
+    # S(rho) of the whole batch outside vmap: its spectrum carries the positivity check, which then
+    # raises a plain ValueError for concrete input (a check inside vmap would not)
+    s = _entropy(r, "states", True)
+    return jax.vmap(lambda x, sx: _parts_in_frame(x, e, beta, degeneracy_tol, sx))(r, s)
+
+
+def _dim(H):
+    """Dimension of ``H`` for the shape check of ``rho`` (``None`` if ``H`` is not 2-D: the H
+    check then reports it)."""
+    return jnp.shape(H)[-1] if jnp.ndim(H) == 2 else None
 
 
 __all__ = [

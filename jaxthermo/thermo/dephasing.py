@@ -38,16 +38,11 @@ import jax.numpy as jnp
 
 from .._checks import _fail, _is_concrete, hermitian, square
 from ..quantum.linalg import dag
-from .coherence import dephase
+from ._state import check_unitary as _check_unitary
+from .coherence import _dephase
 
 DEGENERACY_TOL = 1e-9
 EIGENBASIS_TOL = 1e-8
-
-
-def _check_unitary(u, name="basis"):
-    d = u.shape[0]
-    err = jnp.max(jnp.abs(dag(u) @ u - jnp.eye(d, dtype=u.dtype)))
-    return _fail(u, err > EIGENBASIS_TOL, f"{name} must be unitary (columns orthonormal)")
 
 
 def _resolve(h, basis):
@@ -164,7 +159,7 @@ def diagonal_dephase(rho, H, basis=None):
     if rho.shape[-2:] != h.shape:
         raise ValueError(f"rho has shape {tuple(rho.shape)}, which does not match H {h.shape}")
     h, u = _resolve(h, basis)
-    out = dephase(rho, u)
+    out = _dephase(rho, u)
     return out + 0.0 * jnp.real(h[0, 0])  # keeps the eigenbasis check alive under jit
 
 

@@ -38,6 +38,7 @@ from .._checks import hermitian, square
 from ..dynamics.thermal import ThermalBath, eigenoperators
 from ..quantum.linalg import dag, xlogx
 from ..quantum.states import gibbs_state
+from ._state import check_state
 from .coherent_parts import parts_along
 from .dephasing import DEGENERACY_TOL, to_energy_frame
 
@@ -82,7 +83,7 @@ def heat_flow_terms(H, A, bath: ThermalBath, rho, *, degeneracy_tol: float = DEG
     if not isinstance(bath, ThermalBath):
         raise TypeError(f"bath must be a ThermalBath, got {type(bath).__name__}")
     w, ops = lowering_eigenoperators(H, A, degeneracy_tol=degeneracy_tol)
-    rho = square(rho, "rho")
+    rho = check_state(rho, "rho", ops.shape[-1], batch=False)
     w = jnp.asarray(w)
     aad = _expect(ops @ dag(ops), rho)
     ada = _expect(dag(ops) @ ops, rho)

@@ -33,6 +33,7 @@ import jax.numpy as jnp
 from .._checks import hermitian, operator_list
 from ..dynamics.lindblad import lindblad_rhs
 from ..quantum.states import gibbs_state
+from ._state import check_state
 from .coherent_parts import coherence_parts, parts_along
 from .dephasing import DEGENERACY_TOL
 from .entropy import relative_entropy
@@ -73,7 +74,7 @@ def production_rates_along(rho, drho, H, beta=1.0, basis=None, *,
     JVP of :func:`coherence_parts`.
     """
     h = hermitian(H, "H")
-    rho = jnp.asarray(rho)
+    rho = check_state(rho, "rho", h.shape[0], batch=False)  # eager ValueError (not inside the JVP)
     drho = jnp.asarray(drho)
     dt = jnp.result_type(rho.dtype, drho.dtype, jnp.complex64)
     rho, drho = rho.astype(dt), drho.astype(dt)
@@ -96,10 +97,11 @@ def entropy_production_rates(H, jump_ops, rho, beta=1.0, basis=None, *,
     """
     h = hermitian(H, "H")
     ops = operator_list(jump_ops, "jump_ops", h.shape[0])
+    # the state checks (ValueError naming rho) run in the Spohn rate, before the JVP of the parts
+    total = spohn_production_rate(h, [(ops, beta)], rho)
     drho = lindblad_rhs(h, ops, rho)
     rho = jnp.asarray(rho).astype(drho.dtype)
     pop, ver, hor = _part_rates(rho, drho, h, beta, basis, degeneracy_tol)
-    total = spohn_production_rate(h, [(ops, beta)], rho)
     return ProductionParts(pop, ver, hor, total)
 
 
@@ -109,6 +111,7 @@ def production_rates_trajectory(H, jump_ops, states, beta=1.0, basis=None, *,
     states = jnp.asarray(states)
     if states.ndim != 3:
         raise ValueError(f"states must have shape (T, d, d), got {tuple(states.shape)}")
+    states = check_state(states, "states", jnp.shape(H)[-1])  # whole batch, outside vmap
     return jax.vmap(
         lambda r: entropy_production_rates(H, jump_ops, r, beta, basis,
                                            degeneracy_tol=degeneracy_tol)
