@@ -49,7 +49,19 @@ import optimistix as optx
 from jax import lax
 from jax.custom_batching import custom_vmap
 
-from .._checks import density_matrix, error_if, hermitian, operator_list, sorted_times
+from .._checks import (
+    HERMITIAN_TOL,
+    _fail,
+    _is_concrete,
+    density_matrix,
+    error_if,
+    finite,
+    hermitian,
+    nonnegative,
+    operator_list,
+    positive_semidefinite,
+    sorted_times,
+)
 from ..quantum.linalg import dag, expm, unvec, vec
 from ..quantum.sectors import SectorLayout, invariant_sectors
 from ..quantum.sparse import ell_pattern, materialize, to_ell
@@ -64,7 +76,8 @@ from .lindblad import (
 
 class PiecewiseConstant(eqx.Module):
     """``H(t) = values[i]`` for ``times[i-1] <= t < times[i]`` (``values`` has one more entry than
-    ``times``: ``values[0]`` before the first switch, ``values[-1]`` after the last)."""
+    ``times``: ``values[0]`` before the first switch, ``values[-1]`` after the last). ``times``: finite,
+    increasing; ``values``: finite, Hermitian."""
 
     times: jax.Array
     values: jax.Array
@@ -79,6 +92,12 @@ class PiecewiseConstant(eqx.Module):
                 f"values must have shape (len(times) + 1, d, d) = ({self.times.shape[0] + 1}, d, d),"
                 f" got {self.values.shape}"
             )
+        if self.values.shape[1] != self.values.shape[2]:
+            raise ValueError(f"values must hold square (d, d) matrices, got shape {self.values.shape}")
+        if self.times.shape[0]:
+            self.times = sorted_times(self.times, "times")
+        self.values = _fail(self.values, _not_hermitian(self.values),
+                            "values must be finite Hermitian matrices (max |H - H^dag| <= 1e-8 x scale)")
 
     def __call__(self, t):
         idx = jnp.searchsorted(self.times, t, side="right")
@@ -92,6 +111,33 @@ class MESolveResult(eqx.Module):
     states: jax.Array
     expects: jax.Array | None
     stats: dict
+
+
+def _not_hermitian(h):
+    """Whether ``h`` (..., d, d) holds NaN/inf or is not Hermitian (``_checks.hermitian``'s test)."""
+    scale = jnp.maximum(1.0, jnp.max(jnp.abs(h)))
+    return ~(jnp.max(jnp.abs(h - dag(h))) <= HERMITIAN_TOL * scale)
+
+
+def _check_callable_h(h_fun, t, d, x):
+    """Check a callable ``H`` at the first time ``t`` only (not in the solver), attached to ``x``."""
+    h = jnp.asarray(h_fun(t))
+    if h.shape != (d, d):
+        raise ValueError(f"H (a callable) returned shape {tuple(h.shape)} at t0, expected ({d}, {d}) "
+                         "to match rho0")
+    return _fail(x, _not_hermitian(h), "H (a callable) must return finite Hermitian matrices; H(t0) "
+                 "is not")
+
+
+def _psd_rho0(rho, tol=1e-10):
+    """``positive_semidefinite(rho, "rho0")`` for a concrete ``rho0``; a traced one (jit, vmap) gets a
+    necessary test (diagonal, 2x2 principal minors): a LAPACK call in the jitted solve let OpenBLAS's
+    spinning threads slow its loop 4x (d = 256, 2 cores)."""
+    if _is_concrete(rho):
+        return positive_semidefinite(rho, "rho0", tol)
+    p = jnp.real(jnp.diagonal(rho))
+    bad = ~(jnp.min(p) >= -tol) | ~jnp.all(jnp.abs(rho) ** 2 <= p[:, None] * p[None, :] + tol)
+    return _fail(rho, bad, "rho0 must be positive semidefinite (a diagonal entry or 2x2 minor < 0)")
 
 
 def _to_real(z):
@@ -261,9 +307,11 @@ def mesolve(
 
     Parameters
     ----------
-    H : (d, d) array, callable ``t -> (d, d)``, or :class:`PiecewiseConstant`.
-    rho0 : (d, d) density matrix (Hermitian, unit trace).
-    ts : strictly increasing save times; integration starts at ``t0`` (default ``ts[0]``).
+    H : (d, d) array, callable ``t -> (d, d)``, or :class:`PiecewiseConstant`. A callable is
+        checked (shape, finite, Hermitian) at ``t0`` only; later times are the caller's contract.
+    rho0 : (d, d) density matrix: Hermitian, unit trace, PSD (traced: 2x2 minors checked).
+    ts : strictly increasing finite save times; integration starts at ``t0 <= ts[0]`` (default
+        ``ts[0]``).
     jump_ops : list of (d, d) operators or a (k, d, d) array (rates included).
     exp_ops : optional list of operators; ``expects[i, j] = Tr[exp_ops[i] rho(ts[j])]``.
     solver : a diffrax solver (default ``Tsit5()``); stepsize_controller default
@@ -286,6 +334,8 @@ def mesolve(
     """
     if layout not in ("auto", "dense", "dia", "sectors"):
         raise ValueError(f"layout must be 'auto', 'dense', 'dia' or 'sectors', got {layout!r}")
+    if not save_states and exp_ops is None:
+        raise ValueError("save_states=False needs exp_ops (nothing would be returned)")
     rho0_arg = rho0  # as given: concrete or traced (operations below would trace it under jit)
     rho0 = jnp.asarray(rho0)
     if rho0.ndim != 2 or rho0.shape[0] != rho0.shape[1]:
@@ -294,11 +344,17 @@ def mesolve(
     h_const, h_fun, jump_ts, dh = _prepare_h(H, d)
     if dh != d:
         raise ValueError(f"rho0 has dimension {d} but H has dimension {dh}")
-    rho0 = density_matrix(rho0, "rho0").astype(jnp.result_type(complex))
+    rho0 = _psd_rho0(density_matrix(rho0, "rho0").astype(jnp.result_type(complex)))
     ts = sorted_times(ts, "ts")
-    ops = operator_list(jump_ops, "jump_ops", d)
+    ops = finite(operator_list(jump_ops, "jump_ops", d), "jump_ops")
     e_ops = None if exp_ops is None else operator_list(exp_ops, "exp_ops", d)
-    t_start = ts[0] if t0 is None else jnp.asarray(t0, dtype=ts.dtype)
+    if t0 is None:
+        t_start = ts[0]
+    else:
+        t_start = jnp.asarray(t0, dtype=ts.dtype)
+        ts = _fail(ts, ~(jnp.isfinite(t_start) & (t_start <= ts[0])), "t0 must be finite and <= ts[0]")
+    if h_fun is not None and jump_ts is None:
+        rho0 = _check_callable_h(h_fun, t_start, d, rho0)
 
     plan = _sparse_plan(H, jump_ops, rho0_arg, d, layout) if h_const is not None else None
     if layout in ("dia", "sectors") and plan is None:
@@ -411,8 +467,6 @@ def mesolve(
         def fn(t, y, args):
             return _to_real(jnp.einsum("kij,ji->k", e_ops, _to_complex(y)))
     else:
-        if e_ops is None:
-            raise ValueError("save_states=False needs exp_ops")
         e_comp = sectors[0].compress_transposed(e_ops)  # Tr[A rho] = sum_ic A^T_ic R_ic
 
         def fn(t, y, args):
@@ -437,8 +491,6 @@ def mesolve(
             states = sectors[0].expand(states)
         expects = None if e_ops is None else jnp.einsum("kij,tji->kt", e_ops, states)
     else:
-        if e_ops is None:
-            raise ValueError("save_states=False needs exp_ops")
         states = None
         expects = _to_complex(sol.ys, axis=1).T
     stats = {"num_steps": sol.stats["num_steps"], "num_accepted_steps": sol.stats["num_accepted_steps"]}
@@ -446,16 +498,19 @@ def mesolve(
 
 
 def propagator(H, jump_ops, t):
-    """Exact propagator ``exp(t L)`` as a (d^2, d^2) superoperator (row-major vec). Small d only."""
-    return expm(jnp.asarray(t) * lindbladian(H, jump_ops))
+    """Exact propagator ``exp(t L)`` as a (d^2, d^2) superoperator (row-major vec), finite
+    ``t >= 0``. Small d only."""
+    return expm(nonnegative(t, "t") * lindbladian(H, jump_ops))
 
 
 def evolve_exact(H, rho0, ts, jump_ops=None):
-    """States at ``ts`` by exact exponentiation of the (time-independent) Lindbladian (from t = 0)."""
+    """States at ``ts`` (finite, ``>= 0``) by exact exponentiation of the (time-independent)
+    Lindbladian, from t = 0 (``rho0`` positive semidefinite)."""
     h = hermitian(H, "H")
     rho0 = density_matrix(rho0, "rho0", dim=h.shape[0]).astype(jnp.result_type(complex))
+    rho0 = positive_semidefinite(rho0, "rho0")
     lv = lindbladian(h, jump_ops)
-    ts = jnp.asarray(ts)
+    ts = nonnegative(ts, "ts")
     return jax.vmap(lambda t: unvec(expm(t * lv) @ vec(rho0)))(ts)
 
 

@@ -4,13 +4,15 @@
 (Gorini-Kossakowski-Sudarshan-Lindblad; Breuer & Petruccione, Eq. 3.63). Rates are absorbed into the
 jump operators (``L_k = sqrt(gamma_k) A_k``).
 
-The right-hand side is written in the Hermiticity-preserving form
-``L(rho) = X + X^dag`` with ``X = K rho + 1/2 sum_k L_k rho L_k^dag`` and
+The solver's right-hand side (:func:`lindblad_rhs_from_k`, for Hermitian ``rho``) is written in the
+Hermiticity-preserving form ``L(rho) = X + X^dag`` with ``X = K rho + 1/2 sum_k L_k rho L_k^dag`` and
 ``K = -i H - 1/2 sum_k L_k^dag L_k``, which keeps ``rho`` exactly Hermitian along the integration and
-costs ``1 + 2k`` matrix products. On CPU from d = 8 on, the products (here and in the reverse rule)
-are complex ones done as real contractions (:func:`jaxthermo.quantum.linalg.complex_einsum`): XLA:CPU
-runs complex128 products at about a third of the real rate, and mesolve's dense forward solve
-became 1.55x (d = 16) and 1.9x (d = 32) faster this way (bench_gradient's problem, one core).
+costs ``1 + 2k`` matrix products. The public :func:`lindblad_rhs` and :func:`dissipator` accept any
+operator and use the general form ``K rho + rho K^dag + sum_k L_k rho L_k^dag`` (``2 + 2k``
+products). On CPU from d = 8 on, the products (here and in the reverse rule) are complex ones done as
+real contractions (:func:`jaxthermo.quantum.linalg.complex_einsum`): XLA:CPU runs complex128
+products at about a third of the real rate, and mesolve's dense forward solve became 1.55x
+(d = 16) and 1.9x (d = 32) faster this way (bench_gradient's problem, one core).
 Superoperators use row-major vectorisation (see ``quantum.linalg``).
 """
 
@@ -45,7 +47,9 @@ def _products(d: int):
 
 
 def lindblad_rhs_from_k(k_op, jump_ops, rho):
-    """Hermiticity-preserving ``L(rho)`` given ``K`` (see module docstring)."""
+    """Hermiticity-preserving ``L(rho)`` given ``K`` (see module docstring). Assumes a Hermitian
+    ``rho``: ``X + X^dag`` equals ``L(rho)`` only then (mesolve's states are Hermitian; for any
+    operator use :func:`lindblad_rhs` / :func:`general_rhs_from_k`)."""
     ein, mm = _products(rho.shape[-1])
     x = mm(k_op, rho)
     if jump_ops.shape[0]:
@@ -102,20 +106,44 @@ def _cotangent(ct, primal):
 lindblad_rhs_reverse.defvjp(_rhs_reverse_fwd, _rhs_reverse_bwd)
 
 
-def dissipator(jump_ops, rho):
-    """``D(rho) = sum_k (L_k rho L_k^dag - 1/2 {L_k^dag L_k, rho})``."""
+def general_rhs_from_k(k_op, jump_ops, rho):
+    """``L(rho) = K rho + rho K^dag + sum_k L_k rho L_k^dag`` given ``K``, for any (d, d) operator
+    ``rho`` (Hermitian or not: coherences such as ``|0><1|``, adjoint or eigen-operators); one matrix
+    product more than :func:`lindblad_rhs_from_k` (``2 + 2k``)."""
+    ein, mm = _products(rho.shape[-1])
+    out = mm(k_op, rho) + mm(rho, dag(k_op))
+    if jump_ops.shape[0]:
+        m = ein("kij,jl->kil", jump_ops, rho)
+        out = out + ein("kil,kml->im", m, jnp.conj(jump_ops))
+    return out
+
+
+def _operator_arg(rho, d: int | None = None):
+    """``rho`` as a (d, d) array (``d`` defaults to its last dimension); other shapes raise."""
     rho = jnp.asarray(rho)
-    ops = operator_list(jump_ops, "jump_ops", rho.shape[-1])
+    d = (rho.shape[-1] if rho.ndim else 0) if d is None else d
+    if rho.shape != (d, d):
+        raise ValueError(f"rho must be a ({d}, {d}) operator, got shape {tuple(rho.shape)}")
+    return rho
+
+
+def dissipator(jump_ops, rho):
+    """``D(rho) = sum_k (L_k rho L_k^dag - 1/2 {L_k^dag L_k, rho})`` for any (d, d) operator ``rho``
+    (not only Hermitian ones; :func:`general_rhs_from_k`)."""
+    rho = _operator_arg(rho)
+    ops = operator_list(jump_ops, "jump_ops", rho.shape[0])
     zero_h = jnp.zeros_like(rho)
-    return lindblad_rhs_from_k(effective_hamiltonian_term(zero_h, ops), ops, rho)
+    return general_rhs_from_k(effective_hamiltonian_term(zero_h, ops), ops, rho)
 
 
 def lindblad_rhs(h, jump_ops, rho):
-    """``L(rho)`` for Hamiltonian ``h`` and jump operators ``jump_ops`` (list or (k, d, d) array)."""
+    """``L(rho)`` for Hamiltonian ``h`` and jump operators ``jump_ops`` (list or (k, d, d) array), for
+    any (d, d) operator ``rho`` (not only Hermitian ones; :func:`general_rhs_from_k`); it equals
+    ``unvec(lindbladian(h, jump_ops) @ vec(rho))``."""
     h = hermitian(h, "H")
     ops = operator_list(jump_ops, "jump_ops", h.shape[0])
-    rho = jnp.asarray(rho)
-    return lindblad_rhs_from_k(effective_hamiltonian_term(h, ops), ops, rho)
+    rho = _operator_arg(rho, h.shape[0])
+    return general_rhs_from_k(effective_hamiltonian_term(h, ops), ops, rho)
 
 
 def lindbladian(h, jump_ops=None):

@@ -21,7 +21,15 @@ import jax.numpy as jnp
 import lineax as lx
 import numpy as np
 
-from .._checks import _fail, _is_concrete, density_matrix, hermitian
+from .._checks import (
+    _fail,
+    _is_concrete,
+    density_matrix,
+    finite,
+    hermitian,
+    operator_list,
+    positive_semidefinite,
+)
 from ..quantum.linalg import unvec, vec
 from .lindblad import lindbladian
 
@@ -32,9 +40,13 @@ class NonUniqueSteadyStateError(ValueError):
     """The Lindbladian has a stationary manifold of dimension > 1."""
 
 
-def kernel_dimension(lv, tol: float = NULL_TOL) -> int:
-    """Numerical dimension of the kernel of a superoperator (singular values below tol x max)."""
-    s = np.linalg.svd(np.asarray(lv), compute_uv=False)
+def kernel_dimension(lv, tol: float = NULL_TOL, name: str = "the superoperator") -> int:
+    """Numerical dimension of the kernel of a concrete superoperator (singular values below tol x max);
+    ValueError if it holds NaN or inf."""
+    lv = np.asarray(lv)
+    if not np.all(np.isfinite(lv)):
+        raise ValueError(f"{name} must be finite (it contains NaN or inf)")
+    s = np.linalg.svd(lv, compute_uv=False)
     return int(np.sum(s <= tol * max(1.0, s[0])))
 
 
@@ -51,7 +63,7 @@ def kernel_state(gen, *, what: str = "Lindbladian", check_unique: bool = True,
         hint = ("Use jt.stationary_projection(H, jump_ops, rho0) to get the long-time limit of a "
                 "given initial state.")
     if check_unique and _is_concrete(gen):
-        k = kernel_dimension(gen, tol)
+        k = kernel_dimension(gen, tol, name=f"the {what}")
         if k > 1:
             raise NonUniqueSteadyStateError(
                 f"the {what} has a {k}-dimensional stationary manifold: the steady state is "
@@ -72,21 +84,28 @@ def kernel_state(gen, *, what: str = "Lindbladian", check_unique: bool = True,
     )
 
 
+def _lindbladian(H, jump_ops):
+    """``lindbladian`` of a checked (finite Hermitian) ``H`` and finite ``jump_ops``."""
+    h = hermitian(H, "H")
+    ops = finite(operator_list(jump_ops, "jump_ops", h.shape[0]), "jump_ops")
+    return lindbladian(h, ops)
+
+
 def steady_state(H, jump_ops, *, check_unique: bool = True, tol: float = NULL_TOL):
     """The unique steady state of ``L = -i[H, .] + sum_k D[L_k]`` (differentiable).
 
     Raises :class:`NonUniqueSteadyStateError` when the stationary manifold has dimension > 1 (checked
     eagerly when ``H`` and ``jump_ops`` are concrete; under ``jit`` a singular bordered system is
     reported by ``eqx.error_if``). Use :func:`stationary_projection` with an initial state then.
+    ``H`` and ``jump_ops`` must be finite (NaN or inf raise a ValueError naming them).
     """
-    h = hermitian(H, "H")
-    lv = lindbladian(h, jump_ops)
+    lv = _lindbladian(H, jump_ops)
     return kernel_state(lv, what="Lindbladian", check_unique=check_unique, tol=tol, resid_tol=1e-6)
 
 
 def stationary_projector(H, jump_ops, *, tol: float = NULL_TOL):
     """The projector ``P`` (d^2 x d^2) onto the kernel of ``L`` along its range."""
-    lv = lindbladian(hermitian(H, "H"), jump_ops)
+    lv = _lindbladian(H, jump_ops)
     u, s, vh = jnp.linalg.svd(lv)
     smax = jnp.maximum(1.0, s[0])
     null = s <= tol * smax  # singular values are sorted descending: the kernel is at the end
@@ -98,13 +117,15 @@ def stationary_projector(H, jump_ops, *, tol: float = NULL_TOL):
 
 
 def stationary_projection(H, jump_ops, rho0, *, tol: float = NULL_TOL):
-    """Long-time limit of ``rho0`` under ``L`` (the projection onto the stationary manifold).
+    """Long-time limit of ``rho0`` (a density matrix: Hermitian, unit trace, positive semidefinite)
+    under ``L`` (the projection onto the stationary manifold).
 
     Works whether or not the steady state is unique; for collective dissipation it keeps the
     conserved block weights and the coherences between degenerate copies of each block.
     """
     h = hermitian(H, "H")
     rho0 = density_matrix(rho0, "rho0", dim=h.shape[0]).astype(jnp.result_type(complex))
+    rho0 = positive_semidefinite(rho0, "rho0")
     p = stationary_projector(h, jump_ops, tol=tol)
     rho = unvec(p @ vec(rho0), h.shape[0])
     return 0.5 * (rho + rho.conj().T)

@@ -37,11 +37,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import _fail, _is_concrete
+from .._checks import _fail, _is_concrete, nonnegative, positive
 
 
 class ThermalBath(eqx.Module):
-    """A bath: inverse temperature ``beta`` (any sign), overall rate ``gamma`` and a spectrum."""
+    """A bath: inverse temperature ``beta`` (any sign, +-inf allowed, not NaN), overall rate ``gamma``
+    (finite, >= 0), a spectrum and an optional ``zero_frequency_rate`` (finite, >= 0)."""
 
     beta: jax.Array
     gamma: jax.Array
@@ -50,6 +51,7 @@ class ThermalBath(eqx.Module):
 
     def __init__(self, beta, gamma=1.0, spectrum="fermi", zero_frequency_rate=None):
         self.beta = jnp.asarray(beta, dtype=jnp.result_type(float))
+        self.beta = _fail(self.beta, jnp.any(jnp.isnan(self.beta)), "beta must not be NaN")
         self.gamma = jnp.asarray(gamma, dtype=jnp.result_type(float))
         if isinstance(spectrum, str) and spectrum not in ("fermi", "bosonic"):
             raise ValueError(f"spectrum must be 'fermi', 'bosonic' or a callable, got {spectrum!r}")
@@ -61,9 +63,9 @@ class ThermalBath(eqx.Module):
                 "beta must be positive for the bosonic spectrum (nbar = 1/(exp(beta w) - 1));"
                 " use spectrum='fermi' for beta <= 0",
             )
-        self.gamma = _fail(self.gamma, jnp.any(self.gamma < 0), "gamma must be non-negative")
+        self.gamma = nonnegative(self.gamma, "gamma")
         self.zero_frequency_rate = (
-            None if zero_frequency_rate is None else jnp.asarray(zero_frequency_rate)
+            None if zero_frequency_rate is None else nonnegative(zero_frequency_rate, "zero_frequency_rate")
         )
 
     def rate(self, w):
@@ -121,6 +123,9 @@ def eigenoperators(h0, a, degeneracy_tol: float = 1e-9):
     a = np.asarray(a)
     if h0.ndim != 2 or h0.shape[0] != h0.shape[1]:
         raise ValueError(f"H0 must be a square matrix, got shape {h0.shape}")
+    for name, x in (("H0", h0), ("A", a)):
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"{name} must be finite (it contains NaN or inf)")
     if np.max(np.abs(h0 - h0.conj().T)) > 1e-8 * max(1.0, np.max(np.abs(h0))):
         raise ValueError("H0 must be Hermitian (max |A - A^dag| exceeds 1e-08 x scale)")
     if a.shape != h0.shape:
@@ -153,7 +158,9 @@ def thermal_jump_ops(h0, a, bath: ThermalBath, *, energy_scale=1.0, degeneracy_t
 
     ``H = energy_scale * H0``; Bohr frequencies are ``energy_scale * w0`` and the rates are evaluated
     there, so ``bath`` and ``energy_scale`` may be traced (jit / vmap / grad). For a **collective**
-    bath pass ``A = sum_k a_k``; for **local** baths use :func:`local_thermal_jump_ops`.
+    bath pass ``A = sum_k a_k``; for **local** baths use :func:`local_thermal_jump_ops`. A callable
+    ``bath.spectrum`` must give finite rates ``>= 0`` (ValueError otherwise, also for an overflow of
+    ``exp(-beta w) g(w)``).
     """
     if not isinstance(bath, ThermalBath):
         raise TypeError(f"bath must be a ThermalBath, got {type(bath).__name__}")
@@ -161,8 +168,11 @@ def thermal_jump_ops(h0, a, bath: ThermalBath, *, energy_scale=1.0, degeneracy_t
     if len(freqs) == 0:
         return ops
     scale = jnp.asarray(energy_scale, dtype=jnp.result_type(float))
-    scale = _fail(scale, scale <= 0, "energy_scale must be positive")
+    scale = positive(scale, "energy_scale")
     rates = bath.rate(scale * jnp.asarray(freqs))
+    if callable(bath.spectrum):
+        rates = _fail(rates, ~jnp.all(jnp.isfinite(rates) & (rates >= 0)),
+                      "bath.spectrum returned a negative or non-finite rate (G(w) must be finite and >= 0)")
     return jnp.sqrt(rates)[:, None, None] * ops
 
 
