@@ -47,8 +47,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import error_if
-from .state import BlockState
+from .._checks import _fail, error_if, finite, nonnegative, sorted_times
+from .state import BlockState, check_block_state
 from .tridiagonal import NUM_NODES, LaneLayout, contour_nodes, expm_lanes, expm_tridiag, lanes_matvec
 
 __all__ = ["NUM_NODES", "collective_rates", "expm_tridiag", "evolve_block_state",
@@ -213,7 +213,7 @@ def _evolve_populations_diffrax(state: BlockState, ts, gdown, gup, solver, rtol,
         return -loss * p + gdown * b * from_above + gup * a * from_below
 
     sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(rhs), solver or diffrax.Tsit5(), ts[0], ts[-1], None,
+        diffrax.ODETerm(rhs), solver or diffrax.Tsit5(), jnp.zeros((), ts.dtype), ts[-1], None,
         state.populations(), saveat=diffrax.SaveAt(ts=ts),
         stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol), max_steps=max_steps,
     )
@@ -245,7 +245,7 @@ def _evolve_diffrax(state: BlockState, ts, gdown, gup, omega, extra_energies, so
 
     y0 = jnp.stack([jnp.real(rho0), jnp.imag(rho0)])
     sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(rhs), solver or diffrax.Tsit5(), ts[0], ts[-1], None, y0,
+        diffrax.ODETerm(rhs), solver or diffrax.Tsit5(), jnp.zeros((), ts.dtype), ts[-1], None, y0,
         saveat=diffrax.SaveAt(ts=ts),
         stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
         max_steps=max_steps,
@@ -266,27 +266,63 @@ def _guard_populations(blocks, diagonal):
     jit and when only a gradient is taken) instead of returning wrong numbers.
     """
     pops = blocks if diagonal else jnp.real(jnp.diagonal(blocks, axis1=-2, axis2=-1))
-    bad = (jnp.min(pops) < -POPULATION_TOL) | (jnp.max(pops) > 1.0 + POPULATION_TOL)
+    # written ~(ok) so that NaN populations are refused too
+    bad = ~((jnp.min(pops) >= -POPULATION_TOL) & (jnp.max(pops) <= 1.0 + POPULATION_TOL))
     return error_if(
         blocks, bad,
         "ensembles evolve (method='exact'): the contour propagator lost accuracy (block "
-        "populations left [0, 1]); this happens for initial states strongly inverted relative to "
-        "the bath at large J (see jaxthermo.ensembles.dynamics); use method='diffrax'")
+        "populations left [0, 1] or are not finite); this happens for initial states strongly "
+        "inverted relative to the bath at large J (see jaxthermo.ensembles.dynamics); use "
+        "method='diffrax'")
 
 
-@eqx.filter_jit
+def check_times(ts, name: str = "ts"):
+    """``ts`` as a 1-D float array: finite, strictly increasing and ``>= 0`` (the initial state
+    sits at ``t = 0``); raises eagerly, or via ``error_if`` under jit."""
+    ts = sorted_times(jnp.atleast_1d(jnp.asarray(ts, jnp.result_type(float))), name)
+    return _fail(ts, ~jnp.all(ts >= 0), f"{name} must be >= 0 (times are counted from the "
+                 "initial state at t = 0)")
+
+
 def evolve_block_state(state: BlockState, ts, gdown, gup, omega, *, method="exact",
                        num_nodes: int = NUM_NODES, extra_energies=None, solver=None,
                        rtol=1e-10, atol=1e-12, max_steps=1_000_000) -> BlockState:
-    """Evolve a block state to the times ``ts`` (from ``t = 0`` for ``method="exact"``; from
-    ``ts[0]`` for ``"diffrax"``). Returns a :class:`BlockState` with a leading time axis.
+    """Evolve a block state given at ``t = 0`` to the times ``ts`` (finite, strictly increasing,
+    ``>= 0``; ``ts[0]`` need not be 0). Both methods use this convention: ``"exact"`` propagates
+    ``e^{t A}`` from ``t = 0`` to each time, ``"diffrax"`` integrates from ``t0 = 0`` and saves at
+    ``ts``, so they return the same states for the same ``ts``. Returns a :class:`BlockState`
+    with a leading time axis.
 
     Diagonal states use the population fast path; states with coherences inside blocks use the
-    band-chain path. Block weights ``w_J`` and the multiplicity state are conserved.
+    band-chain path. Block weights ``w_J`` and the multiplicity state are conserved. ``state``
+    is validated (:func:`~jaxthermo.ensembles.state.check_block_state`; its J values must match
+    its shapes), and the rates ``gdown``, ``gup`` must be finite and ``>= 0``.
     """
-    ts = jnp.atleast_1d(jnp.asarray(ts, jnp.result_type(float)))
-    if ts.ndim != 1:
-        raise ValueError(f"ts must be a 1-D array of times, got shape {tuple(ts.shape)}")
+    return evolve_checked_state(check_block_state(state, "state"), ts, gdown, gup, omega,
+                                method=method, num_nodes=num_nodes,
+                                extra_energies=extra_energies, solver=solver, rtol=rtol,
+                                atol=atol, max_steps=max_steps)
+
+
+def evolve_checked_state(state: BlockState, ts, gdown, gup, omega, *, method="exact",
+                         extra_energies=None, **kwargs) -> BlockState:
+    """:func:`evolve_block_state` for a state already validated by the caller (``SpinEnsemble``
+    checks it against its own ``(n, s)``): checks the static options, ``ts`` and the rates."""
+    if method not in ("exact", "diffrax"):
+        raise ValueError(f"method must be 'exact' or 'diffrax', got {method!r}")
+    if method == "exact" and extra_energies is not None:
+        raise ValueError("extra_energies needs method='diffrax' (the exact path takes "
+                         "H = omega J_z)")
+    return _evolve_checked(state, check_times(ts), nonnegative(gdown, "gdown"),
+                           nonnegative(gup, "gup"), finite(omega, "omega"), method=method,
+                           extra_energies=extra_energies, **kwargs)
+
+
+@eqx.filter_jit
+def _evolve_checked(state: BlockState, ts, gdown, gup, omega, *, method="exact",
+                    num_nodes: int = NUM_NODES, extra_energies=None, solver=None,
+                    rtol=1e-10, atol=1e-12, max_steps=1_000_000) -> BlockState:
+    """:func:`evolve_block_state` on validated arguments (``ts`` from :func:`check_times`)."""
     if method == "exact":
         if extra_energies is not None:
             raise ValueError("extra_energies needs method='diffrax' (the exact path takes "

@@ -9,6 +9,12 @@ Energies: ``energy(state)`` is ``Tr[omega J_z rho]`` (the core's ``energy(H, rho
 ``H = omega J_z``); pass ``reference="ground"`` for the paper's ``omega (Tr J_z rho + ns)``.
 The closed-form shortcuts (``steady_energy``, ``steady_entropy``, ...) never build a padded state
 and are the way to reach n = 10^5..10^6.
+
+Every method that takes a ``BlockState`` validates it against the ensemble first
+(:func:`~jaxthermo.ensembles.state.check_block_state`: a state of another ``(n, s)`` raises naming
+both; weights, traces, Hermiticity, positivity; eagerly, or with ``error_if`` under jit/vmap).
+``energy``, ``apparent_beta`` and ``local_state``, linear in the state, check the weights and the
+populations only (blocks with coherences: no Hermiticity or ``eigvalsh`` test; O(nb D)).
 """
 
 from __future__ import annotations
@@ -17,9 +23,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from .._checks import positive_int, spin_value
+from .._checks import _fail, density_matrix, finite, positive_int, positive_semidefinite, spin_value
 from . import analytic
-from .dynamics import collective_rates, evolve_block_state
+from .dynamics import collective_rates, evolve_checked_state
 from .ladder import ladder_populations
 from .multiplicity import multiplicities, multiplicities_exact
 from .quantities import (
@@ -28,11 +34,17 @@ from .quantities import (
     log_partition_product,
     state_entropy,
 )
-from .state import BlockState, m_grid
+from .state import BlockState, check_block_state, m_grid
 
 __all__ = ["SpinEnsemble"]
 
 _PAD_LIMIT = 200_000_000  # entries of a padded (nb, D) population array
+
+
+def _not_nan(beta, name: str):
+    """An inverse temperature: any real number or +-inf, not NaN."""
+    beta = jnp.asarray(beta, dtype=jnp.result_type(float))
+    return _fail(beta, jnp.isnan(beta), f"{name} must not be NaN (any real value or +-inf)")
 
 
 class SpinEnsemble(eqx.Module):
@@ -52,7 +64,7 @@ class SpinEnsemble(eqx.Module):
     def __init__(self, n, s=0.5, omega=1.0):
         self.n = positive_int(n, "n")
         self.s = spin_value(s)
-        self.omega = jnp.asarray(omega, dtype=jnp.result_type(float))
+        self.omega = finite(jnp.asarray(omega, dtype=jnp.result_type(float)), "omega")
 
     # ---- structure ------------------------------------------------------------------------
     @property
@@ -86,6 +98,9 @@ class SpinEnsemble(eqx.Module):
             return self.j_values, self.log_mult
         return multiplicities_exact(self.n, self.s)
 
+    def _check(self, state, name: str = "state", full: bool = True) -> BlockState:
+        return check_block_state(state, name, self.n, self.s, full=full)
+
     def _check_pad(self):
         if self.num_blocks * self.dim_pad > _PAD_LIMIT:
             raise ValueError(
@@ -109,6 +124,7 @@ class SpinEnsemble(eqx.Module):
 
     def thermal_state(self, beta) -> BlockState:
         """Gibbs state ``e^{-beta omega J_z}/Z`` as a block state (any real beta, +-inf)."""
+        beta = _not_nan(beta, "beta")
         return self._ladder_state(self.block_weights(beta), self.omega * beta)
 
     def steady_state(self, beta0=None, beta_bath=None, *, rho0: BlockState | None = None):
@@ -127,10 +143,11 @@ class SpinEnsemble(eqx.Module):
         if (beta0 is None) == (rho0 is None):
             raise ValueError("steady_state needs exactly one of beta0 (thermal initial state) "
                              "or rho0 (a BlockState)")
-        x_b = self.omega * beta_bath
+        x_b = self.omega * _not_nan(beta_bath, "beta_bath")
         if rho0 is not None:
+            rho0 = self._check(rho0, "rho0")
             return self._ladder_state(rho0.w, x_b, rho0.mult_entropy)
-        return self._ladder_state(self.block_weights(beta0), x_b)
+        return self._ladder_state(self.block_weights(_not_nan(beta0, "beta0")), x_b)
 
     # ---- dynamics -------------------------------------------------------------------------
     def rates(self, beta_bath, gamma=1.0):
@@ -140,17 +157,25 @@ class SpinEnsemble(eqx.Module):
     def evolve(self, rho0: BlockState, ts, beta_bath, gamma=1.0, **kwargs) -> BlockState:
         """Collective dissipation ``G_down D[J-] + G_up D[J+]`` with ``H = omega J_z``.
 
-        Returns the block states at ``ts`` (leading time axis; ``traj.at(i)``). Exact
-        propagation from ``t = 0`` by default (see :mod:`jaxthermo.ensembles.dynamics`);
-        ``method="diffrax"`` with ``extra_energies=f`` (array ``(nb, D)`` of energies added to
-        ``omega m``) for Hamiltonians with any function of J_z and J^2.
+        ``rho0`` is the state at ``t = 0`` (validated against this ensemble); ``ts`` must be
+        finite, strictly increasing and ``>= 0`` (``ts[0] > 0`` is allowed: the first state
+        returned is then rho(ts[0]), not rho0). Returns the block states at ``ts`` (leading time
+        axis; ``traj.at(i)``). Exact propagation by default (see
+        :mod:`jaxthermo.ensembles.dynamics`); ``method="diffrax"`` integrates from ``t = 0``
+        too (same states for the same ``ts``) and takes ``extra_energies=f`` (array ``(nb, D)``
+        of energies added to ``omega m``) for Hamiltonians with any function of J_z and J^2.
+        ``beta_bath`` may be any real number or +-inf, not NaN.
         """
-        gd, gu = self.rates(beta_bath, gamma)
-        return evolve_block_state(rho0, ts, gd, gu, self.omega, **kwargs)
+        rho0 = self._check(rho0, "rho0")
+        gd, gu = self.rates(_not_nan(beta_bath, "beta_bath"), gamma)
+        return evolve_checked_state(rho0, ts, gd, gu, self.omega, **kwargs)
 
     # ---- quantities -----------------------------------------------------------------------
     def energy(self, state: BlockState, reference: str = "zero"):
         """``Tr[omega J_z rho]`` (``reference="ground"``: ``omega (Tr[J_z rho] + ns)``)."""
+        return self._energy(self._check(state, full=False), reference)
+
+    def _energy(self, state: BlockState, reference: str = "zero"):
         if reference not in ("zero", "ground"):
             raise ValueError(f"reference must be 'zero' or 'ground', got {reference!r}")
         e = self.omega * jz_mean(state)
@@ -158,25 +183,31 @@ class SpinEnsemble(eqx.Module):
 
     def entropy(self, state: BlockState):
         """Von Neumann entropy of the full ``(2s+1)^n`` state (nats)."""
-        return state_entropy(state)
+        return state_entropy(self._check(state))
 
     def free_energy(self, state: BlockState, beta_bath, reference: str = "zero"):
-        """``F = E - S / beta_bath`` (Eq. 44)."""
-        return self.energy(state, reference) - state_entropy(state) / beta_bath
+        """``F = E - S / beta_bath`` (Eq. 44); ``beta_bath`` must be finite and nonzero."""
+        state = self._check(state)
+        beta_bath = jnp.asarray(beta_bath, dtype=jnp.result_type(float))
+        beta_bath = _fail(beta_bath, ~(jnp.isfinite(beta_bath) & (beta_bath != 0)),
+                          "beta_bath must be finite and nonzero (F = E - S / beta_bath)")
+        return self._energy(state, reference) - state_entropy(state) / beta_bath
 
     def relative_entropy_to_thermal(self, state: BlockState, beta):
         """``D(rho || rho_th(beta)) = -S(rho) + beta Tr[H rho] + ln Z(beta)`` (nats)."""
-        return (-state_entropy(state) + beta * self.energy(state)
+        state = self._check(state)
+        return (-state_entropy(state) + beta * self._energy(state)
                 + log_partition_product(self.n, self.s, self.omega * beta))
 
     def entropy_production(self, state0: BlockState, state1: BlockState, beta_bath):
         """``Sigma = Delta S - beta_B Delta E`` between two states (Sec. VII), nats."""
+        state0, state1 = self._check(state0, "state0"), self._check(state1, "state1")
         return (state_entropy(state1) - state_entropy(state0)
-                - beta_bath * (self.energy(state1) - self.energy(state0)))
+                - beta_bath * (self._energy(state1) - self._energy(state0)))
 
     def apparent_beta(self, state: BlockState):
         """Apparent inverse temperature ``ln(Tr J-J+ rho / Tr J+J- rho) / omega`` (Eq. H2)."""
-        return apparent_beta_x(state) / self.omega
+        return apparent_beta_x(self._check(state, full=False)) / self.omega
 
     def local_state(self, state: BlockState):
         """Single-spin reduced state ``(2s+1, 2s+1)`` (basis m = s..-s), any s; see
@@ -218,11 +249,13 @@ class SpinEnsemble(eqx.Module):
         rho_local0 = jnp.asarray(rho_local0)
         if rho_local0.shape != (d, d):
             raise ValueError(f"rho_local0 must have shape ({d}, {d}), got {rho_local0.shape}")
+        rho_local0 = positive_semidefinite(density_matrix(rho_local0, "rho_local0", d),
+                                           "rho_local0")
         one = BlockState(jnp.asarray([self.s]), jnp.zeros(1), jnp.ones(1),
                          rho_local0[None].astype(jnp.result_type(complex)), jnp.zeros(1),
                          diagonal=False)
-        gd, gu = self.rates(beta_bath, gamma)
-        return evolve_block_state(one, ts, gd, gu, self.omega).blocks[:, 0]
+        gd, gu = self.rates(_not_nan(beta_bath, "beta_bath"), gamma)
+        return evolve_checked_state(one, ts, gd, gu, self.omega).blocks[:, 0]
 
     def independent_steady_state(self, beta_bath) -> BlockState:
         """Unique steady state of independent dissipation: ``rho_th(beta_bath)``."""

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..quantum import collective_ops
-from ..thermo import entropy as _vn_entropy
+from ..thermo.entropy import entropy_unchecked as _vn_entropy  # states checked at entry
 from .multiplicity import multiplicities, multiplicities_exact
 from .state import BlockState
 

@@ -43,7 +43,7 @@ import numpy as np
 
 from .multiplicity import multiplicities
 from .recoupling import wigner_3j, wigner_6j
-from .state import BlockState
+from .state import BlockState, check_block_state
 
 __all__ = ["local_state", "local_transfer"]
 
@@ -138,8 +138,11 @@ def local_state(state: BlockState, n, s):
     For ``rho = (+)_J w_J rho_J (x) 1/l_J`` (the permutation-invariant states block states
     represent; with another ``sigma_J`` this is the reduced state averaged over the spins).
     Fast paths: ``s = 1/2`` (first moments) and m-diagonal states (transfer matrix); the general
-    path uses the rank-k tensor averages (module docstring).
+    path uses the rank-k tensor averages (module docstring). ``state`` is validated against
+    ``(n, s)`` (:func:`~jaxthermo.ensembles.state.check_block_state` with ``full=False``: the
+    reduced state is linear in it, so the weights and populations are checked, O(nb D)).
     """
+    state = check_block_state(state, "state", n, s, full=False)
     cdt = jnp.result_type(complex)
     if round(2 * s) == 1:
         mat = state.matrices()

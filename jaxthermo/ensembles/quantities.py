@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from ..quantum.linalg import xlogx
-from ..thermo import entropy as _vn_entropy
+from ..thermo.entropy import entropy_unchecked as _vn_entropy  # states checked at entry
 from .ladder import clip_beta, ladder_log_partition
 from .state import BlockState
 
