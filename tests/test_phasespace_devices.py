@@ -37,6 +37,13 @@ ch = ps.AmplitudeDamping(gamma=1.0, nbar=0.5)
 # 1. the real threshold: 48^4 nodes (5.3M) are split over two devices
 g48 = ps.SphereGrid(48)
 out["s48"] = [float(ps.wehrl_entropy(rho, (0.5, 0.5), g48, devices=d)) for d in (None, "all")]
+# ... and the split really happens: place() picks two devices and the traced program holds a
+# shard_map with a psum over them (one device: neither)
+_, devs = husimi.place(rho, (g48, g48), "all")
+out["split48"] = 0 if devs is None else len(devs)
+jx = {d: str(jax.make_jaxpr(lambda r, d=d: ps.wehrl_entropy(r, (0.5, 0.5), g48, devices=d))(rho))
+      for d in (None, "all")}
+out["psum48"] = ["psum" in jx[None], "psum" in jx["all"]]
 
 # 2. the mechanics on small grids (threshold lowered): padding (15 chunks over 2 or 3 devices),
 #    production and rate, batches, vmap, jit(grad), a committed input
@@ -81,6 +88,8 @@ def _run(n_devices):
 def test_split_over_devices_matches_one_device(n_devices):
     out = _run(n_devices)
     assert out["n_devices"] == n_devices
+    assert out["split48"] == 2  # 48^4 nodes: two shares of >= MIN_SPLIT_NODES
+    assert out["psum48"] == [False, True]
     s_one, s_split = out["s48"]
     assert abs(s_split - s_one) < 1e-13
     # the Wehrl entropy of a full-rank two-qubit state lies between the Lieb bound (coherent

@@ -120,9 +120,15 @@ def test_batched_states_are_checked_state_by_state():
     # and it does not get in the way of vmap / grad over a batch
     v = jax.vmap(lambda r: ps.wehrl_entropy(r[None], 0.5, g)[0])(jnp.stack([good, good]))
     np.testing.assert_allclose(v, [LN2, LN2], atol=1e-13)
-    dg = jax.grad(lambda t: jnp.sum(ps.wehrl_entropy(
-        jnp.stack([good, cs_dm(0.5, t, 0.3)]), 0.5, ps.SphereGrid(12))))(0.7)
-    assert np.isfinite(float(dg))
+    def total(t):  # S_Q is rotation invariant: vary the purity, not the direction
+        mixed = t * cs_dm(0.5, 1.1, 0.3) + (1 - t) / 2 * jnp.eye(2)
+        return jnp.sum(ps.wehrl_entropy(jnp.stack([good, mixed]), 0.5, ps.SphereGrid(12)))
+
+    dg = jax.grad(total)(0.7)
+    h = 1e-5
+    fd = (total(0.7 + h) - total(0.7 - h)) / (2 * h)
+    assert abs(float(fd)) > 1e-3
+    assert float(dg) == pytest.approx(float(fd), rel=1e-7)
 
 
 # ---------------------------------------------------------------- Husimi Q

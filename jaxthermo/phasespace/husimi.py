@@ -23,7 +23,7 @@ their even (cos) and odd (sin) parts, evaluated on the half-range nodes ``phi_p`
 ``p = 0..n_phi/2``, and combined as ``F(+-phi_p) = E_p +- O_p`` (one butterfly of the FFT), which
 halves their flops: stage 4 costs about ``2 d_b`` flops per node. Real arithmetic throughout
 (complex numbers only as pairs of real contractions). Nothing of size ``G_a x G_b x d`` is ever
-formed. Inputs must be Hermitian (checked state by state).
+formed. Inputs must be density matrices (checked state by state, :func:`prepare`).
 
 Angle derivatives: ``d/dtheta`` replaces ``u_p u_q`` by its theta derivative on that spin;
 ``d/dphi_a`` multiplies ``C`` by ``i k``, ``d/dphi_b`` by ``i l``. A single spin is the same code
@@ -67,7 +67,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import spin_value
+from .._checks import positive_int, spin_value
 from .._devices import replicate, split_devices
 from ._validate import density_matrices
 from .coherent import radial_on_grid
@@ -159,18 +159,34 @@ def factors(js, grid, dtype=None):
     return js, fs[0], fs[1]
 
 
+def check_grids(js, grids):
+    """Static check that every grid integrates its spin's Q exactly (:mod:`.quadrature`):
+    ``n_theta >= J + 1/2`` and ``n_phi >= 2J + 1``; a coarser grid gives ``c_J sum w Q != 1`` and
+    meaningless entropies, so it raises a ``ValueError`` naming the grid and the spin."""
+    for k, (j, g) in enumerate(zip(js, grids, strict=True)):
+        nt_min, np_min = math.ceil(j + 0.5), int(round(2 * j)) + 1
+        if g.n_theta < nt_min or g.n_phi < np_min:
+            which = "grid" if len(grids) == 1 else f"grid[{k}] (spin {'ab'[k]})"
+            raise ValueError(
+                f"{which}: SphereGrid(n_theta={g.n_theta}, n_phi={g.n_phi}) is too coarse for spin "
+                f"J = {j:g}: integrating its Husimi Q exactly needs n_theta >= J + 1/2 "
+                f"(>= {nt_min}) and n_phi >= 2J + 1 (>= {np_min})")
+
+
 def prepare(rho, js, grid, name: str = "rho"):
-    """Eager argument checks: ``(js, grids, rho)`` with js parsed, one grid per spin and rho
-    checked against the spins' dimension and, state by state, for Hermiticity and unit trace
-    (eagerly with the offending batch index; under ``jit`` as ``eqx.error_if`` checks)."""
+    """Eager argument checks: ``(js, grids, rho)`` with js parsed, one grid per spin (each fine
+    enough to integrate Q exactly, :func:`check_grids`) and rho checked against the spins'
+    dimension and, state by state, for finiteness, Hermiticity, unit trace and positivity (eagerly
+    with the offending batch index; under ``jit`` as ``error_if`` checks)."""
     js = parse_js(js)
     grids = as_grids(grid, len(js))
+    check_grids(js, grids)
     d = math.prod(int(round(2 * j)) + 1 for j in js)
     rho = jnp.asarray(rho)
     if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
         raise ValueError(f"{name} must be a (..., d, d) array of density matrices, got shape "
                          f"{tuple(rho.shape)}")
-    if rho.ndim < 2 or rho.shape[-1] != d:
+    if rho.shape[-1] != d:
         raise ValueError(f"{name} has dimension {rho.shape[-1]}, but js need dimension {d}")
     rho = density_matrices(rho, name)
     return js, grids, rho.astype(jnp.result_type(complex))
@@ -297,7 +313,10 @@ def husimi_q(rho, js=None, grid=None):
     Returns
     -------
     (..., n_theta, n_phi) for one spin, (..., nt_a, np_a, nt_b, np_b) for two. Values in [0, 1];
-    ``c_J sum(grid.weights * Q) = 1`` per spin.
+    ``c_J sum(grid.weights * Q) = 1`` per spin. ``rho`` must be a batch of density matrices
+    (finite, Hermitian, unit trace, positive semidefinite: checked state by state) and each grid
+    fine enough for its spin (``n_theta >= J + 1/2``, ``n_phi >= 2J + 1``); otherwise a
+    ``ValueError`` names the argument.
     """
     if grid is None:
         raise ValueError("grid: pass a SphereGrid (spins) or a PlaneGrid (a bosonic mode)")
@@ -329,7 +348,7 @@ def _chunk_rows(n_rows: int, per_row: int, chunk_nodes: int | None) -> int:
     if chunk_nodes is None:
         budget = DEFAULT_CHUNK_NODES.get(jax.default_backend(), DEFAULT_CHUNK_NODES_ACCEL)
     else:
-        budget = int(chunk_nodes)
+        budget = positive_int(chunk_nodes, "chunk_nodes")
     rows = max(1, budget // max(per_row, 1))
     if rows >= n_rows:
         return n_rows

@@ -23,7 +23,8 @@ Notes (spec Sec. 6): the paper calls Q "positive-definite"; it only is non-negat
 guarded (taken as 0 where Q = 0) and states with zeros of Q converge only algebraically in the grid.
 ``Pi_AD >= 0`` is asserted by the paper but not manifest (the ``(N x - 1) x`` weight changes sign);
 we test it numerically, as the spec did. Pi_W and Phi_W stay finite at ``nbar = 0``; the von Neumann
-production :func:`von_neumann_production` (paper eqs. 31-32) needs ``nbar > 0``.
+production :func:`von_neumann_production` (paper eqs. 31-32) needs ``nbar > 0`` and is ``+inf``
+for a rank-deficient state whose kernel the channel feeds.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from ..quantum.linalg import embed, tensor
 from ..quantum.operators import spin_ladder, spin_ops
 from ..quantum.states import gibbs_state
 from ..thermo.coherence import l1_coherence, relative_entropy_of_coherence
-from ..thermo.entropy import relative_entropy
+from ..thermo.entropy import log_frechet
+from ._validate import chunking, density_matrices
 from .husimi import factors, integrate, map_states, parse_js, place, prepare
 from .wehrl import entropy_density, log_q
 
@@ -176,6 +178,7 @@ def wehrl_production(rho, js, channel, grid, *, chunk_nodes=None, batch_size=Non
     ``batch_size`` and ``devices`` as in :func:`jaxthermo.phasespace.wehrl_entropy`.
     """
     channel = _channel(channel)
+    chunk_nodes, batch_size = chunking(chunk_nodes, batch_size)
     js, grids, rho = prepare(rho, js, grid)
     rho, devs = place(rho, grids, devices)
     return _production_core(rho, js, channel, grids, chunk_nodes, batch_size, devs)
@@ -195,6 +198,7 @@ def _production_core(rho, js, channel, grids, chunk_nodes, batch_size, devices):
 def wehrl_rate(rho, js, channel, grid, *, chunk_nodes=None, batch_size=None, devices=None):
     """``dS_Q/dt = -c^2 int <Omega|D(rho)|Omega> ln Q`` (paper 004, eq. 6), core dissipator."""
     channel = _channel(channel)
+    chunk_nodes, batch_size = chunking(chunk_nodes, batch_size)
     js, grids, rho = prepare(rho, js, grid)
     rho, devs = place(rho, grids, devices)
     return _rate_core(rho, js, channel, grids, chunk_nodes, batch_size, devs)
@@ -214,22 +218,93 @@ def _rate_core(rho, js, channel, grids, chunk_nodes, batch_size, devices):
     return map_states(one, rho, batch_size)
 
 
+# eigenvalues of rho at or below KERNEL_TOL x max(1, max |rho_ij|) form its (numerical) kernel:
+# below ~1e-13 an eigenvalue of a float64 eigendecomposition carries no relative accuracy, so its
+# logarithm is meaningless; the channel "feeds" that kernel when Tr[P_ker D(rho)] exceeds
+# FEED_TOL x max |D(rho)_ij| (round-off of that trace is ~1e-16 of the scale)
+KERNEL_TOL = 1e-13
+FEED_TOL = 1e-10
+
+
 def von_neumann_production(rho, js, channel):
     """Spohn's ``Pi_vN = -d/dt S(rho || rho_eq) = -Tr[D(rho)(ln rho - ln rho_eq)]`` (eqs. 31-32).
 
-    ``rho_eq`` is ``channel.fixed_point(js)``; for amplitude damping it needs ``nbar > 0`` (at
-    ``nbar = 0`` rho_eq is pure and Pi_vN diverges, the "zero-temperature catastrophe": +inf is
-    returned).
+    ``rho``: (..., d, d) density matrices with ``d = prod(2J+1)`` (checked state by state like
+    :func:`wehrl_entropy`: finite, Hermitian, unit trace, positive semidefinite; errors name
+    ``rho``). ``rho_eq`` is ``channel.fixed_point(js)``.
+
+    Pi_vN is finite for full-rank ``rho``. If ``rho`` has a kernel (eigenvalues
+    ``<= KERNEL_TOL = 1e-13``) that the channel feeds, ``Tr[P_ker D(rho)] > 0``, the term
+    ``-Tr[D(rho) ln rho]`` is ``+inf`` and so is Pi_vN (the value at ``eps -> 0`` of
+    ``(1 - eps) rho + eps 1/d`` grows like ``Tr[P_ker D] ln(1/eps)``): ``+inf`` is returned, e.g. for
+    ``|+><+|`` under dephasing or the excited state under amplitude damping. A kernel the channel
+    does not feed (``Tr[P_ker D(rho)] <= FEED_TOL x max|D(rho)|``, e.g. ``|0><0|`` under dephasing)
+    contributes nothing (``x ln x -> 0``) and the finite value is returned. For amplitude damping
+    at ``nbar = 0`` rho_eq is pure and Pi_vN diverges (the "zero-temperature catastrophe"):
+    +inf is returned.
     """
     channel = _channel(channel)
     js = parse_js(js)
+    d = 1
+    for dk in _dims(js):
+        d *= dk
+    rho = jnp.asarray(rho)
+    if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
+        raise ValueError(f"rho must be a (..., d, d) array of density matrices, got shape "
+                         f"{tuple(rho.shape)}")
+    if rho.shape[-1] != d:
+        raise ValueError(f"rho has dimension {rho.shape[-1]}, but js need dimension {d}")
+    rho = density_matrices(rho, "rho").astype(jnp.result_type(complex))
+    return _vn_core(rho, js, channel)
+
+
+def _feeds_kernel(r, dr):
+    """True where ``r`` has a numerical kernel and ``Tr[P_ker dr] > FEED_TOL max|dr|``."""
+    r, dr = jax.lax.stop_gradient(r), jax.lax.stop_gradient(dr)
+    w, v = jnp.linalg.eigh(r)
+    ker = w <= KERNEL_TOL * jnp.maximum(1.0, jnp.max(jnp.abs(r)))
+    fed = jnp.real(jnp.einsum("ik,ij,jk->k", jnp.conj(v), dr, v))  # <v_k| D(rho) |v_k>
+    return jnp.sum(jnp.where(ker, fed, 0.0)) > FEED_TOL * jnp.max(jnp.abs(dr))
+
+
+def _eig(rho):
+    """``(p, U, ok)``: eigenvalues, eigenvectors and ``p > KERNEL_TOL x scale`` (the support)."""
+    p, u = jnp.linalg.eigh(rho)
+    return p, u, p > KERNEL_TOL * jnp.maximum(1.0, jnp.max(jnp.abs(rho)))
+
+
+@jax.custom_jvp
+def _tr_x_log(rho, x):
+    """``Re Tr[x ln rho]`` for a state ``rho`` and Hermitian ``x``, with ``0 ln 0 = 0`` on the
+    numerical kernel (the caller returns +inf where ``x`` feeds it, :func:`_feeds_kernel`)."""
+    p, u, ok = _eig(rho)
+    xd = jnp.real(jnp.einsum("ik,ij,jk->k", jnp.conj(u), x, u))
+    return jnp.sum(jnp.where(ok, xd * jnp.log(jnp.where(ok, p, 1.0)), 0.0))
+
+
+@_tr_x_log.defjvp
+def _tr_x_log_jvp(primals, tangents):
+    """``Tr[dx ln rho] + Tr[x L_rho(drho)]``, ``L_rho`` the Frechet derivative of the logarithm
+    (:func:`jaxthermo.thermo.entropy.log_frechet`): exact for degenerate spectra too, where
+    differentiating ``eigh`` would divide by zero."""
+    rho, x = primals
+    drho, dx = tangents
+    p, u, ok = _eig(rho)
+    lg = jnp.where(ok, jnp.log(jnp.where(ok, p, 1.0)), 0.0)
+    logr = u @ (lg[:, None] * jnp.conj(u).T)
+    floor = KERNEL_TOL * jnp.maximum(1.0, jnp.max(jnp.abs(rho)))
+    dlog = log_frechet(p, u, drho, floor)
+    return jnp.real(jnp.trace(x @ logr)), jnp.real(jnp.trace(dx @ logr) + jnp.trace(x @ dlog))
+
+
+def _vn_core(rho, js, channel):
     ops = channel.jump_ops(js)
     rho_eq = channel.fixed_point(js)
-    rho = jnp.asarray(rho).astype(jnp.result_type(complex))
 
     def one(r):
         dr = dissipator(ops, r)
-        return -jax.jvp(lambda x: relative_entropy(x, rho_eq), (r,), (dr,))[1]
+        val = _tr_x_log(rho_eq, dr) - _tr_x_log(r, dr)
+        return jnp.where(_feeds_kernel(r, dr), jnp.inf, val)
 
     out = map_states(one, rho)
     if isinstance(channel, AmplitudeDamping):  # nbar = 0: pure rho_eq, Pi_vN = +inf
@@ -254,10 +329,11 @@ class WehrlTrajectory(eqx.Module):
 def trajectory_quantities(states, js, channel, grid, *, chunk_nodes=None, vn=True, devices=None):
     """S_Q, Pi, Phi, direct dS_Q/dt (one pass over the grid per state) and Pi_vN, for (T, d, d)."""
     channel = _channel(channel)
+    chunk_nodes, _ = chunking(chunk_nodes, None)
     js, grids, states = prepare(states, js, grid, "states")
     states, devs = place(states, grids, devices)
     out = _trajectory_core(states, js, channel, grids, chunk_nodes, devs)
-    vn_p = von_neumann_production(states, js, channel) if vn else jnp.full(out["pi"].shape, jnp.nan)
+    vn_p = _vn_core(states, js, channel) if vn else jnp.full(out["pi"].shape, jnp.nan)
     return out, vn_p
 
 
@@ -289,6 +365,7 @@ def wehrl_trajectory(rho0, ts, js, channel, grid, *, H=None, chunk_nodes=None, v
     basis (the J_z product basis, the paper's).
     """
     channel = _channel(channel)
+    chunk_nodes, _ = chunking(chunk_nodes, None)
     jsp = parse_js(js)
     ops = channel.jump_ops(jsp)
     d = ops.shape[-1]

@@ -18,7 +18,9 @@ Accuracy: ``x ln x`` is taken as 0 at ``x = 0`` (core :func:`jaxthermo.quantum.x
 finite for every state and differentiable for full-rank states, where Q > 0 and the quadrature
 error falls exponentially with the grid. Where Q has zeros (pure states) the integrand is only
 finitely smooth there and the error falls algebraically (coherent qubit: ~ n^-4 per angle; spec
-Sec. 2): :func:`wehrl_convergence` reports the difference between two grids as an error estimate.
+Sec. 2) and oscillates in sign with the grid size: :func:`wehrl_convergence` reports the
+difference between two grids as a heuristic error estimate (not a bound for such states) and
+:func:`grid_for_tolerance` asks three successive grids to agree.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import nonnegative, spin_value
+from ._validate import chunking
 from .husimi import factors, integrate, map_states, place, prepare
 from .quadrature import SphereGrid, as_grids
 
@@ -45,19 +48,25 @@ def thermal_wehrl_entropy(j, nbar):
 
     This is the spin-J fixed point of thermal amplitude damping with occupation ``nbar`` (the Gibbs
     state of ``J_z`` at ``beta = ln(1 + 1/nbar)``); spec seed-004 Sec. 2 ("Exact analytic
-    results"). ``nbar = 0`` gives the coherent spin-down state (the Lieb minimum).
+    results"). ``nbar = 0`` gives the coherent spin-down state (the Lieb minimum). ``nbar`` must be
+    finite and ``>= 0`` (NaN and inf raise).
+
+    Evaluated as ``2J/n + ln(1 + nbar) + ln(1 - r^n) + (n-1) r^n ln r / (1 - r^n)``, ``n = 2J+1``
+    (``ln Z = ln(1 - r^n) - ln(1 - r)`` and ``-ln(1 - r) = ln(1 + nbar)``), with
+    ``ln r = -log1p(1/nbar)`` and ``1 - r^n = -expm1(n ln r)``: accurate to round-off for large
+    ``nbar`` too, where ``r`` is close to 1. The last two terms and their derivative vanish at
+    ``nbar = 0`` (``r^n ln r = O(nbar^2 ln nbar)``), so they are masked there with a safe argument
+    and the derivative at ``nbar = 0`` is that of ``ln(1 + nbar)``, i.e. 1 for every J.
     """
     j = spin_value(j, "j")
     nbar = nonnegative(jnp.asarray(nbar, dtype=jnp.result_type(float)), "nbar")
     n = 2 * j + 1
-    r = nbar / (nbar + 1)
-    pos = r > 0
-    rs = jnp.where(pos, r, 0.5)
-    rn = rs**n
-    # r -> 1 (nbar -> infinity) is the maximally mixed limit ln(2J+1); r = 0 the coherent state.
-    ln_z = jnp.log1p(-rn) - jnp.log1p(-rs)
-    tail = (n - 1) * rn * jnp.log(rs) / (1 - rn)
-    return 2 * j / n + jnp.where(pos, ln_z + tail, 0.0)
+    pos = nbar > 0
+    nb = jnp.where(pos, nbar, 1.0)
+    log_r = -jnp.log1p(1.0 / nb)
+    one_minus_rn = -jnp.expm1(n * log_r)
+    rest = jnp.log(one_minus_rn) + (n - 1) * jnp.exp(n * log_r) * log_r / one_minus_rn
+    return 2 * j / n + jnp.log1p(nbar) + jnp.where(pos, rest, 0.0)
 
 
 def log_q(q):
@@ -97,7 +106,8 @@ def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
     grid : a :class:`SphereGrid` (or one per spin); a :class:`PlaneGrid` gives the Glauber-Husimi
         Wehrl entropy of a truncated mode (:func:`jaxthermo.phasespace.bosonic.wehrl_entropy_mode`).
     chunk_nodes : product-grid nodes evaluated at once in the 4-D reduction (default 16K on
-        CPU, 4M on accelerators).
+        CPU, 4M on accelerators). ``chunk_nodes`` and ``batch_size`` must be ``None`` or positive
+        integers (else ``ValueError`` naming them).
     devices : ``None`` (default: one device), ``"all"``, a count or a list of devices: the grid's
         chunks are split over them (``shard_map``), e.g. over the cores of a CPU made visible as
         devices with ``jax.config.update("jax_num_cpu_devices", n)`` (see ``jaxthermo._devices``).
@@ -107,6 +117,7 @@ def wehrl_entropy(rho, js=None, grid=None, *, chunk_nodes: int | None = None,
     """
     if grid is None:
         raise ValueError("grid: pass a SphereGrid (spins) or a PlaneGrid (a bosonic mode)")
+    chunk_nodes, batch_size = chunking(chunk_nodes, batch_size)
     if _is_plane(grid):
         from .bosonic import wehrl_entropy_mode
 
@@ -147,12 +158,16 @@ def _finer(g: SphereGrid) -> SphereGrid:
 
 
 def wehrl_convergence(rho, js, grid, fine_grid=None, **kwargs) -> WehrlEstimate:
-    """S_Q on two grids; the difference estimates the error of the coarse value.
+    """S_Q on two grids; ``|S_fine - S_coarse|`` is reported as a heuristic error estimate.
 
-    ``fine_grid`` defaults to 1.5x the nodes per angle. For full-rank states the error falls
-    exponentially, so the difference is a (pessimistic) bound for the fine value too; for states
-    with zeros of Q (pure states) convergence is algebraic (coherent qubit ~ n^-4 per angle, spec
-    seed-004 Sec. 2) and the difference over-estimates the fine-grid error by ~ (1.5^4 - 1)^-1.
+    ``fine_grid`` defaults to 1.5x the nodes per angle. For full-rank states (Q > 0) the error falls
+    exponentially with the grid, so once both grids are resolved the difference is dominated by the
+    coarse error and over-estimates the fine one. For states whose Q has zeros (pure states) the
+    convergence is algebraic and the error OSCILLATES IN SIGN with the grid size (coherent qubit,
+    spec seed-004 Sec. 2: roughly n^-4 per angle in magnitude only), so two grids can agree by
+    accident: the difference is then a heuristic, NOT a bound (coherent qubit at theta = 1,
+    phi = 0.5: n = 72 and 108 differ by 4.3e-9 while the 108-grid error is 1.2e-8). Use
+    :func:`grid_for_tolerance` (three grids) or compare with a much finer grid for such states.
     """
     n = len(js) if isinstance(js, (list, tuple)) else 1
     grids = as_grids(grid, n)
@@ -164,12 +179,17 @@ def wehrl_convergence(rho, js, grid, fine_grid=None, **kwargs) -> WehrlEstimate:
 
 def grid_for_tolerance(rho, js, tol: float = 1e-10, *, n_start: int | None = None,
                        max_n: int = 512, quantity=None):
-    """Refine a SphereGrid (x1.5 per angle) until two successive grids agree to ``tol``.
+    """Refine a SphereGrid (x1.5 per angle) until three successive grids agree to ``tol``.
 
-    ``quantity(rho, js, grid) -> scalar`` defaults to :func:`wehrl_entropy`; pass e.g.
+    Success needs two consecutive refinements that each change the value by less than ``tol``
+    (``|v_k - v_{k-1}| < tol`` and ``|v_{k-1} - v_{k-2}| < tol``): for states whose Q has zeros the
+    grid error oscillates in sign, and a single pair of grids can agree by accident
+    (:func:`wehrl_convergence`). Still a heuristic, not a bound. ``quantity(rho, js, grid) ->
+    scalar`` defaults to :func:`wehrl_entropy`; pass e.g.
     ``lambda r, js, g: wehrl_production(r, js, channel, g)[0]`` to converge the production rate.
-    Returns ``(grid, WehrlEstimate)`` with the finer grid of the agreeing pair. Eager (Python loop
-    over grid sizes; not for use under ``jit``). Raises ``RuntimeError`` if ``max_n`` is reached.
+    Returns ``(grid, WehrlEstimate)`` for the finest grid, with ``error`` the larger of the two last
+    differences and ``coarse`` the value on the previous grid. Eager (Python loop over grid sizes;
+    not for use under ``jit``). Raises ``RuntimeError`` if ``max_n`` is reached first.
     """
     tol = float(tol)
     if not tol > 0:
@@ -180,13 +200,15 @@ def grid_for_tolerance(rho, js, tol: float = 1e-10, *, n_start: int | None = Non
     n = int(n_start) if n_start is not None else int(4 * jmax + 8)
     grid = SphereGrid(n)
     prev = quantity(rho, js, grid)
+    prev_diff = None
     while True:
         finer = _finer(grid)
         if finer.n_theta > max_n:
             raise RuntimeError(
-                f"grid_for_tolerance: no agreement to tol={tol:g} up to {max_n} nodes")
+                f"grid_for_tolerance: no agreement to tol={tol:g} on three successive grids up to "
+                f"{max_n} nodes per angle")
         val = quantity(rho, js, finer)
-        err = jnp.abs(val - prev)
-        if float(err) < tol:
-            return finer, WehrlEstimate(value=val, error=err, coarse=prev)
-        grid, prev = finer, val
+        diff = jnp.abs(val - prev)
+        if prev_diff is not None and float(diff) < tol and float(prev_diff) < tol:
+            return finer, WehrlEstimate(value=val, error=jnp.maximum(diff, prev_diff), coarse=prev)
+        grid, prev, prev_diff = finer, val, diff
