@@ -6,8 +6,9 @@ Two levels (DESIGN.md, principle 7):
   ``TypeError`` naming the argument and what was wrong;
 * values (finiteness, Hermiticity, trace, positivity, signs) are checked with
   :func:`equinox.error_if`, which works under ``jit``. Every value check also rejects NaN and inf
-  (a comparison with NaN is False, so ``x > tol`` alone would let NaN through). When the value is concrete (not traced) the check is done eagerly in numpy and
-  raises a plain ``ValueError`` instead, so interactive users get a normal Python error.
+  (a comparison with NaN is False, so ``x > tol`` alone would let NaN through). When the value
+  is concrete (not traced) the check is done eagerly in numpy and raises a plain ``ValueError``
+  instead, so interactive users get a normal Python error.
 
 Under ``jit(grad(...))`` a check attached to a value alone is removed with that value when the
 gradient does not need it (a loss linear in the checked array needs only its cotangent), and the

@@ -110,6 +110,14 @@ def _batched_expm(gens):
     return jax.vmap(expm)(gens)
 
 
+def initial_x(omega, beta0):
+    """``x0 = omega beta0``, the initial state's argument; ``beta0 = +-inf`` stays infinite with a
+    zero derivative in omega (``omega * inf`` would give ``inf * 0 = NaN`` in ``d/d omega``)."""
+    beta0 = jnp.asarray(beta0, dtype=jnp.result_type(float))
+    inf = jnp.isinf(beta0)
+    return jnp.where(inf, beta0, omega * jnp.where(inf, 1.0, beta0))
+
+
 class OperatorMedium(eqx.Module):
     """A full-space medium ``H(omega) = omega H0`` with bath coupling operators.
 
@@ -185,7 +193,7 @@ class OperatorMedium(eqx.Module):
 
     def initial_state(self, omega, beta0):
         e, v = jnp.linalg.eigh(self.h0)
-        p = boltzmann_weights(e, omega * beta0)
+        p = boltzmann_weights(e, initial_x(omega, beta0))
         return vec((v * p[None, :]) @ jnp.conj(v.T))
 
     def state_from_density(self, rho):
@@ -326,7 +334,7 @@ class SpinLadderMedium(eqx.Module):
     def initial_state(self, omega, beta0):
         """Thermal state at ``beta0`` of ``omega H0``: weights ``w_J = l_J Z_J(x0)/Z_s(x0)^n``."""
         lad, _ = _ladder()
-        x0 = omega * jnp.asarray(beta0, dtype=jnp.result_type(float))
+        x0 = initial_x(omega, beta0)
         if self.bath == "independent" or self.top_block_only:
             w = jnp.ones(1)
         else:

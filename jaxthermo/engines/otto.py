@@ -92,31 +92,40 @@ class LimitCycle(eqx.Module):
         return "heater"
 
 
+def _not_nan(x, name):
+    """An inverse temperature: any real value including +-inf, not NaN."""
+    a = as_array(x, name)
+    return _fail(a, jnp.any(jnp.isnan(a)), f"{name} must not be NaN (+-inf are allowed)")
+
+
 def _opt_time(t, name):
     if t is None:
         return None
-    if _is_concrete(t) and np.all(np.isinf(np.asarray(t))):
-        return None
+    if _is_concrete(t) and np.all(np.isposinf(np.asarray(t))):
+        return None  # +inf, given concretely: a stroke run to stationarity, as None
     t = as_array(t, name)
-    return _fail(t, ~(t > 0), f"{name} must be positive (or None for a stroke run to stationarity)")
+    return _fail(t, ~((t > 0) & jnp.isfinite(t)), f"{name} must be positive and finite (None, or a "
+                 "concrete +inf, for a stroke run to stationarity)")
 
 
 class OttoCycle(eqx.Module):
     """A quantum Otto engine on a working medium ``H(omega) = omega H0``.
 
-    ``OttoCycle(medium, beta_hot, beta_cold, compression, *, bath="collective", beta0=inf, ...)``
+    ``OttoCycle(medium, beta_hot, beta_cold, compression, *, bath=None, beta0=inf, ...)``
 
     ``medium``: a spin ensemble (any object with integer ``n``, spin ``s`` and ``omega``, e.g.
     ``jt.ensembles.SpinEnsemble``; handled in the collective basis by
     :class:`~jaxthermo.engines.media.SpinLadderMedium`), a Hamiltonian ``H0`` (then pass
     ``coupling=``: an operator or a list of them; ``bath="collective"`` couples their sum to one
-    bath, ``"independent"`` gives each its own), or a medium object from
-    :mod:`jaxthermo.engines.media`. ``compression`` is ``lambda = omega_c/omega_h`` in ``(0, 1]``;
-    ``omega`` is ``omega_h`` (default: ``medium.omega`` or 1). Inverse temperatures may have any
-    sign (and be infinite). ``tau_hot``/``tau_cold``: stroke durations (``None``: run to the
-    stationary state). ``tau_adiabat``: duration of each adiabatic stroke, counted in the cycle
-    time (the state is still frozen on it: ideal adiabatic following of the commuting family
-    ``omega H0``); with ``tau_adiabat > 0`` the power has a maximum at finite stroke times.
+    bath, ``"independent"`` gives each its own; default ``"collective"``), or a medium object from
+    :mod:`jaxthermo.engines.media` (its own bath decides: a different ``bath=`` raises; a
+    ``top_block_only`` ladder needs an infinite ``beta0``). ``compression`` is
+    ``lambda = omega_c/omega_h`` in ``(0, 1]``; ``omega`` is ``omega_h`` (default:
+    ``medium.omega`` or 1). Inverse temperatures may have any sign (and be infinite), not NaN.
+    ``tau_hot``/``tau_cold``: positive finite stroke durations (``None``, or a concrete ``+inf``:
+    run to the stationary state). ``tau_adiabat``: duration of each adiabatic stroke, counted in
+    the cycle time (the state is still frozen on it: ideal adiabatic following of the commuting
+    family ``omega H0``); with ``tau_adiabat > 0`` the power has a maximum at finite stroke times.
     ``gamma`` (or ``gamma_hot``/``gamma_cold``) and ``spectrum`` set the
     baths' rates (:class:`jaxthermo.ThermalBath`). ``beta0``/``rho0``: the state before the first
     cycle (thermal at ``beta0`` of ``H_h`` by default ``beta0 = inf``, the ground state).
@@ -139,11 +148,11 @@ class OttoCycle(eqx.Module):
     spectrum: str = eqx.field(static=True)
     regime: str | None = eqx.field(static=True)
 
-    def __init__(self, medium, beta_hot, beta_cold, compression, *, bath: str = "collective",
+    def __init__(self, medium, beta_hot, beta_cold, compression, *, bath: str | None = None,
                  beta0=math.inf, omega=None, coupling=None, tau_hot=None, tau_cold=None,
                  tau_adiabat=0.0, gamma=1.0, gamma_hot=None, gamma_cold=None,
                  spectrum: str = "fermi", rho0=None, regime: str | None = None):
-        if bath not in ("collective", "independent"):
+        if bath not in (None, "collective", "independent"):
             raise ValueError(f"bath must be 'collective' or 'independent', got {bath!r}")
         if regime not in _REGIMES:
             raise ValueError(f"regime must be one of {_REGIMES}, got {regime!r}")
@@ -152,8 +161,19 @@ class OttoCycle(eqx.Module):
             med = medium
             if coupling is not None:
                 raise ValueError("coupling is given by the medium object; do not pass coupling=")
+            own = (("collective" if med.collective else "independent")
+                   if isinstance(med, OperatorMedium) else med.bath)
+            if bath is not None and bath != own:
+                raise ValueError(f"bath={bath!r} disagrees with the medium, whose bath is {own!r}: "
+                                 "the medium object decides (use its .independent() / "
+                                 ".collective_version() or build it with the bath you want)")
+            if isinstance(med, SpinLadderMedium) and med.top_block_only and (
+                    rho0 is not None or not beta0_c):
+                raise ValueError("a top_block_only ladder medium holds the J = ns block only, exact "
+                                 "for beta0 = +-inf: beta0 must be infinite (got a finite or traced "
+                                 "beta0) and rho0 None; use the all-blocks medium otherwise")
         elif hasattr(medium, "n") and hasattr(medium, "s"):
-            med = SpinLadderMedium(int(medium.n), float(medium.s), bath,
+            med = SpinLadderMedium(int(medium.n), float(medium.s), bath or "collective",
                                    top_block_only=beta0_c and rho0 is None)
             if omega is None and hasattr(medium, "omega"):
                 omega = medium.omega
@@ -168,10 +188,10 @@ class OttoCycle(eqx.Module):
             if coupling is None:
                 raise ValueError("coupling is required when the medium is a Hamiltonian H0: pass "
                                  "coupling=A (an operator) or a list of operators")
-            med = OperatorMedium(h0, coupling, collective=(bath == "collective"))
+            med = OperatorMedium(h0, coupling, collective=(bath in (None, "collective")))
         self.medium = med
-        self.beta_hot = as_array(beta_hot, "beta_hot")
-        self.beta_cold = as_array(beta_cold, "beta_cold")
+        self.beta_hot = _not_nan(beta_hot, "beta_hot")
+        self.beta_cold = _not_nan(beta_cold, "beta_cold")
         lam = as_array(compression, "compression")
         self.compression = _fail(
             lam, ~((lam > 0) & (lam <= 1)),
@@ -179,7 +199,7 @@ class OttoCycle(eqx.Module):
         )
         om = as_array(1.0 if omega is None else omega, "omega")
         self.omega = _fail(om, ~(om > 0), "omega (omega_h) must be positive")
-        self.beta0 = as_array(beta0, "beta0")
+        self.beta0 = _not_nan(beta0, "beta0")
         g = as_array(gamma, "gamma")
         gh = g if gamma_hot is None else as_array(gamma_hot, "gamma_hot")
         gc = g if gamma_cold is None else as_array(gamma_cold, "gamma_cold")
@@ -288,6 +308,8 @@ class OttoCycle(eqx.Module):
         """
         if method not in ("propagator", "mesolve"):
             raise ValueError(f"method must be 'propagator' or 'mesolve', got {method!r}")
+        if isinstance(n_cycles, bool) or int(n_cycles) != n_cycles or n_cycles < 1:
+            raise ValueError(f"n_cycles must be a positive integer, got {n_cycles!r}")
         med = self.medium
         bh, bc = self.baths()
         wh, wc = self.omega, self.compression * self.omega

@@ -211,7 +211,8 @@ def minimize(
         bad = steps
     final_params = phys(u)
     losses = jnp.asarray(vals)
-    if 0 < bad < steps:  # the last finite iterate is the one before the bad step
+    if 0 < bad <= steps:  # the last finite iterate is the one before the bad step (bad == steps:
+        # the final update produced the non-finite iterate, which is not returned)
         final_params = jax.tree_util.tree_map(lambda h: h[bad - 1], hist)
         final_val = losses[bad - 1]
     elif bad == 0:
@@ -230,8 +231,10 @@ def minimize(
         msg = (
             f"minimize: the loss or its gradient is not finite at step {bad} "
             f"(loss = {float(losses[min(bad, steps - 1)]) if bad < steps else float(final_val)}; "
-            f"non-finite gradient in {bad_leaves or 'none (the loss itself)'}); the update was not "
-            "applied. Check the loss for log(0), 1/0 or an unstable solve at these parameters."
+            f"non-finite gradient in {bad_leaves or 'none (the loss itself)'}); "
+            + ("the final update produced it and is not returned. " if bad == steps else
+               "the update was not applied. ")
+            + "Check the loss for log(0), 1/0 or an unstable solve at these parameters."
         )
         if on_nonfinite == "raise":
             raise NonFiniteGradientError(msg)
