@@ -181,6 +181,12 @@ def prepare(rho, js, grid, name: str = "rho"):
     js = parse_js(js)
     grids = as_grids(grid, len(js))
     check_grids(js, grids)
+    return js, grids, check_states(rho, js, name)
+
+
+def check_states(rho, js, name: str = "rho"):
+    """(..., d, d) density matrices of the spins ``js`` (parsed), as complex: shape, dimension
+    ``prod(2J+1)`` and, state by state, finite, Hermitian, unit trace, PSD (errors name ``name``)."""
     d = math.prod(int(round(2 * j)) + 1 for j in js)
     rho = jnp.asarray(rho)
     if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
@@ -188,8 +194,7 @@ def prepare(rho, js, grid, name: str = "rho"):
                          f"{tuple(rho.shape)}")
     if rho.shape[-1] != d:
         raise ValueError(f"{name} has dimension {rho.shape[-1]}, but js need dimension {d}")
-    rho = density_matrices(rho, name)
-    return js, grids, rho.astype(jnp.result_type(complex))
+    return density_matrices(rho, name).astype(jnp.result_type(complex))
 
 
 def place(rho, grids, devices):

@@ -41,8 +41,8 @@ from ..quantum.operators import spin_ladder, spin_ops
 from ..quantum.states import gibbs_state
 from ..thermo.coherence import l1_coherence, relative_entropy_of_coherence
 from ..thermo.entropy import log_frechet
-from ._validate import chunking, density_matrices
-from .husimi import factors, integrate, map_states, parse_js, place, prepare
+from ._validate import chunking
+from .husimi import check_states, factors, integrate, map_states, parse_js, place, prepare
 from .wehrl import entropy_density, log_q
 
 _FIELDS = {"q": (0, 0, 0), "ta": (0, 1, 0), "pa": (0, 2, 0), "tb": (0, 0, 1), "pb": (0, 0, 2)}
@@ -245,17 +245,7 @@ def von_neumann_production(rho, js, channel):
     """
     channel = _channel(channel)
     js = parse_js(js)
-    d = 1
-    for dk in _dims(js):
-        d *= dk
-    rho = jnp.asarray(rho)
-    if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
-        raise ValueError(f"rho must be a (..., d, d) array of density matrices, got shape "
-                         f"{tuple(rho.shape)}")
-    if rho.shape[-1] != d:
-        raise ValueError(f"rho has dimension {rho.shape[-1]}, but js need dimension {d}")
-    rho = density_matrices(rho, "rho").astype(jnp.result_type(complex))
-    return _vn_core(rho, js, channel)
+    return _vn_core(check_states(rho, js, "rho"), js, channel)
 
 
 def _feeds_kernel(r, dr):
