@@ -63,10 +63,14 @@ def test_ideal_qubit_carnot_and_second_law_over_a_grid():
         c = qubit_cycle(b_h, b_c, lam).limit_cycle()
         return c.work, c.efficiency, c.entropy_production, c.is_engine
 
-    # lax.map over the outer axis: fewer concurrent batched LAPACK kernels (README "Known issue")
-    f = jax.jit(lambda b_h, b_c, ls: jax.lax.map(
-        lambda a: jax.vmap(one, (None, None, 0))(a[0], a[1], ls), (b_h, b_c)))
-    w, eff, sig, eng = f(bh, bc, lams)
+    # jax.lax.map over every grid point, no vmap: a jitted vmap over full-space limit cycles runs
+    # concurrent batched LAPACK kernels, which can deadlock jaxlib 0.10.2 on 2 cores (README,
+    # "Known issue"); lax.map runs the points one after another
+    gb_h, gl = jnp.meshgrid(bh, lams, indexing="ij")
+    gb_c = jnp.broadcast_to(bc[:, None], gb_h.shape)
+    f = jax.jit(lambda a: jax.lax.map(lambda x: one(x[0], x[1], x[2]), a))
+    w, eff, sig, eng = (v.reshape(gb_h.shape) for v in f(
+        (gb_h.ravel(), gb_c.ravel(), gl.ravel())))
     assert np.all(np.asarray(sig) >= -1e-14)  # second law per cycle, every regime
     carnot = 1 - np.asarray(bh / bc)[:, None] * np.ones((1, 7))
     carnot = np.where(np.asarray(bh)[:, None] < 0, 1.0, carnot)  # hot bath at negative temperature
@@ -129,6 +133,44 @@ def test_finite_strokes_ladder_equals_full_space_and_limit_cycle_equals_running(
     # laws on the finite-time cycle
     assert float(a[0] + a[1] + a[2]) == pytest.approx(0.0, abs=1e-13)
     assert float(a[4]) > 0 and float(a[3]) == pytest.approx(0.5, rel=1e-10)
+
+
+def test_full_space_limit_cycle_is_a_fixed_point_of_an_independent_propagator():
+    """n = 2 collective spins-1/2: one more cycle with scipy.linalg.expm propagators built here
+    (not jaxthermo's maps) leaves the solved limit cycle unchanged, and it keeps the singlet
+    weight of the initial thermal state (the memory)."""
+    sla = pytest.importorskip("scipy.linalg")
+    bh, bc, lam, th, tc, b0 = 0.2, 2.5, 0.5, 0.7, 0.4, 1.0
+    o = OttoCycle(spin_operator_medium(2, 0.5, "collective"), bh, bc, lam, beta0=b0,
+                  tau_hot=th, tau_cold=tc)
+    c = o.limit_cycle()
+    rho = np.asarray(o.medium.density(c.state_start))
+    # |m1 m2>, index 0 = up; H0 = Jz + 1, collective J- (emission at Bohr frequency +1)
+    sm = np.array([[0.0, 0.0], [1.0, 0.0]])
+    jm = np.kron(sm, np.eye(2)) + np.kron(np.eye(2), sm)
+    h0 = np.diag([2.0, 1.0, 1.0, 0.0])
+    eye = np.eye(4)
+
+    def propagator(w, beta, tau):  # column-stacking vec: vec(A X B) = (B^T kron A) vec(X)
+        g_dn, g_up = 1 / (1 + math.exp(-beta * w)), 1 / (1 + math.exp(beta * w))
+        gen = -1j * (np.kron(eye, w * h0) - np.kron(w * h0.T, eye))
+        for rate, a in ((g_dn, jm), (g_up, jm.T)):
+            ada = a.T @ a
+            gen += rate * (np.kron(a.conj(), a) - 0.5 * np.kron(eye, ada) - 0.5 * np.kron(ada.T, eye))
+        return sla.expm(tau * gen)
+
+    def apply(p, r):
+        return (p @ r.reshape(-1, order="F")).reshape(4, 4, order="F")
+
+    r1 = apply(propagator(1.0, bh, th), rho)
+    r2 = apply(propagator(lam, bc, tc), r1)
+    np.testing.assert_allclose(r2, rho, atol=1e-12)
+    assert float(c.work) == pytest.approx((1 - lam) * np.trace(h0 @ (r2 - r1)).real, abs=1e-12)
+    assert np.trace(rho).real == pytest.approx(1.0, abs=1e-12)
+    assert np.min(np.linalg.eigvalsh(0.5 * (rho + rho.conj().T))) > -1e-12
+    singlet = np.array([0.0, 1.0, -1.0, 0.0]) / math.sqrt(2)
+    p_singlet0 = math.exp(-b0) / (1 + math.exp(-b0)) ** 2  # thermal weight of the energy-1 singlet
+    assert (singlet @ rho @ singlet).real == pytest.approx(p_singlet0, rel=1e-12)
 
 
 def test_finite_strokes_against_qutip_one_cycle():

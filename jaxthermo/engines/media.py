@@ -17,7 +17,9 @@ The stationary limit of a generator with conserved quantities (collective dissip
 total spin: paper 001, Eq. 16) keeps them: with ``M`` an orthonormal basis of the left kernel of
 ``L`` (the conserved quantities), ``P rho0`` is the unique solution of ``(-L + M M^dag) x =
 M M^dag rho0`` (``x`` is stationary and has the conserved quantities of ``rho0``); the same solve
-gives the limit cycle of the one-cycle map ``T`` with ``I - T`` in place of ``-L``. ``M`` is found
+gives the limit cycle of the one-cycle map ``T`` with ``I - T`` in place of ``-L`` (for two finite
+strokes ``M`` is the joint left kernel of ``L_h, L_c`` and ``I - T`` is formed without cancellation,
+so short strokes stay accurate: :meth:`OperatorMedium.cycle_fixed_point`). ``M`` is found
 by an SVD of the (gradient-stopped) generator: it is structural (a symmetry), so derivatives with
 respect to temperatures, frequencies and durations are exact (implicit differentiation of the
 solve). This differs from the core's ``stationary_projection`` only in being differentiable.
@@ -64,6 +66,20 @@ def _left_kernel_projector(a, tol=NULL_TOL):
     return m @ jnp.conj(m.T)
 
 
+def _joint_left_kernel_projector(gens, tol=NULL_TOL):
+    """``M M^dag`` for the joint left kernel of a stack of generators (k, d, d): the quantities
+    conserved by every stroke, hence by the cycle. Each generator is normalised by its largest
+    entry and the kernel is read from the SVD of ``[L_1, L_2, ...]`` with a tolerance relative to
+    its largest singular value, independent of the stroke durations (gradient-stopped)."""
+    a = jax.lax.stop_gradient(gens)
+    sc = jnp.max(jnp.abs(a), axis=(-2, -1), keepdims=True)
+    a = a / jnp.where(sc > 0, sc, 1.0)
+    u, s, _ = jnp.linalg.svd(jnp.concatenate(list(a), axis=1))
+    null = s <= tol * s[0]
+    m = u * null[None, :]
+    return m @ jnp.conj(m.T)
+
+
 def memory_fixed_point(gen, v0, tol=NULL_TOL):
     """Solution ``x`` of ``gen x = 0`` with the conserved quantities of ``v0``.
 
@@ -100,14 +116,50 @@ def _channels(h0, chans):
 def _batched_expm(gens):
     """``expm`` of a stack of generators in one batched call.
 
-    The two isochores' maps are independent, so computed separately XLA:CPU may run their two
-    batched LAPACK solves (the Pade step of ``expm``) at the same time. On a 2-core machine that
-    has deadlocked jaxlib 0.10.2: each batched LAPACK kernel (``lapack_dgetrf_ffi`` ->
-    ``ParallelBatchMap``) blocks one of the two intra-op pool threads waiting for sub-tasks queued
-    on the same, now full, pool (native stacks of a hung ``jax.vmap`` over the limit cycle, about
-    1 run in 30). One stacked call issues one LAPACK kernel instead of two concurrent ones.
+    The two isochores' maps are independent; computed separately, XLA:CPU may run their two
+    batched LAPACK solves (the Pade step of ``expm``) at the same time, which on a 2-core machine
+    can deadlock jaxlib 0.10.2 (README, "Known issue": each batched LAPACK kernel, e.g.
+    ``lapack_dgetrf_ffi`` -> ``ParallelBatchMap``, blocks an intra-op pool thread waiting for
+    sub-tasks queued on the same, full, pool). One stacked call issues one kernel instead of two
+    concurrent ones. This LOWERS the risk but does not remove it: a ``jax.vmap`` over limit cycles
+    still runs several batched kernels (this ``expm``, the SVD and the solve of the fixed point)
+    that XLA may schedule concurrently; a jitted ``vmap`` over 300 full-space limit cycles still
+    hung in 3 of 38 runs. Map over many parameter sets with ``jax.lax.map`` instead.
     """
     return jax.vmap(expm)(gens)
+
+
+_TAYLOR_MAX = 1e-3  # ||a||_1 below which exp(a) - I is summed as a series (no cancellation)
+
+
+def expm_minus_eye(a, e):
+    """``exp(a) - I`` for a stack of generators ``a`` (..., k, k) with ``e = exp(a)`` given.
+
+    ``e - I`` loses all digits below ``eps`` when ``||a|| << 1`` (a short stroke, ``gamma tau ->
+    0``), so where ``||a||_1 <= 1e-3`` the degree-6 Taylor series ``a + a^2/2 + ... + a^6/6!``
+    is used instead (truncation below 1e-18 relative); elsewhere the cancellation costs at most
+    ``eps / 1e-3`` relative.
+    """
+    eye = jnp.eye(a.shape[-1], dtype=a.dtype)
+    norm = jnp.max(jnp.sum(jnp.abs(a), axis=-2), axis=-1)[..., None, None]
+    small = norm <= _TAYLOR_MAX
+    a_s = jnp.where(small, a, 0.0)
+    acc = eye
+    for k in range(6, 1, -1):  # Horner: a (I + a/2 (I + a/3 (...)))
+        acc = eye + a_s @ acc / k
+    return jnp.where(small, a_s @ acc, e - eye)
+
+
+def _cycle_gap(d_h, d_c):
+    """``I - T`` for ``T = (I + d_c)(I + d_h)``, from ``d = exp(a) - I`` without cancellation."""
+    return -(d_c @ d_h + d_c + d_h)
+
+
+def _scale(gap):
+    """A (gradient-stopped) positive scale of ``gap``'s entries (per leading index), so that the
+    fixed-point solve ``gap / scale + M M^dag`` stays well conditioned for short strokes."""
+    sc = jax.lax.stop_gradient(jnp.max(jnp.abs(gap), axis=(-2, -1), keepdims=True))
+    return jnp.where(sc > 0, sc, 1.0)
 
 
 def initial_x(omega, beta0):
@@ -202,11 +254,32 @@ class OperatorMedium(eqx.Module):
     def stroke_map(self, omega, bath, tau):
         return expm(tau * self.generator(omega, bath))
 
+    def stroke_generators(self, strokes):
+        """``tau L`` of several strokes ``[(omega, bath, tau), ...]``, stacked (k, d^2, d^2)."""
+        return jnp.stack([tau * self.generator(w, b) for w, b, tau in strokes])
+
+    def maps_of(self, gens):
+        """``exp`` of stacked stroke generators in one batched call (see :func:`_batched_expm`)."""
+        return _batched_expm(gens)
+
     def stroke_maps(self, strokes):
-        """Maps of several strokes ``[(omega, bath, tau), ...]`` from one batched ``expm`` (see
-        :func:`_batched_expm`)."""
-        gens = jnp.stack([tau * self.generator(w, b) for w, b, tau in strokes])
-        return list(_batched_expm(gens))
+        """Maps of several strokes ``[(omega, bath, tau), ...]`` from one batched ``expm``."""
+        return list(self.maps_of(self.stroke_generators(strokes)))
+
+    def cycle_fixed_point(self, gens, d, state0):
+        """Start of the limit cycle of two finite strokes (``gens = [tau_h L_h, tau_c L_c]``,
+        ``d = exp(gens) - I`` from :func:`expm_minus_eye`), with the conserved quantities of
+        ``state0``.
+
+        The conserved quantities ``M`` are the joint left kernel of ``L_h`` and ``L_c`` (not of
+        ``I - T``, whose nonzero singular values scale like ``gamma tau`` and would fall under any
+        fixed tolerance for short strokes); ``I - T`` is formed from ``exp(tau L) - I`` without
+        cancellation (:func:`expm_minus_eye`) and scaled to unit size before the solve
+        ``(I - T)/s + M M^dag``, so the limit cycle stays accurate as ``gamma tau -> 0``.
+        """
+        gap = _cycle_gap(*d)
+        mm = _joint_left_kernel_projector(gens)
+        return jnp.linalg.solve(gap / _scale(gap) + mm, mm @ state0)
 
     def relax(self, omega, bath, state):
         return memory_fixed_point(-self.generator(omega, bath), state)
@@ -229,6 +302,10 @@ class OperatorMedium(eqx.Module):
 
     def energy0(self, state):
         return jnp.real(jnp.sum(self.h0.T.reshape(-1) * state))
+
+    def energy0_change(self, d, state):
+        """``energy0(apply(I + d, state)) - energy0(state)`` without cancellation."""
+        return self.energy0(d @ state)
 
     def density(self, state):
         rho = unvec(state, self.dim)
@@ -359,14 +436,26 @@ class SpinLadderMedium(eqx.Module):
     def stroke_map(self, omega, bath, tau):
         return jax.vmap(expm)(tau * self.generator(omega, bath))
 
+    def stroke_generators(self, strokes):
+        """Per-block ``tau L`` of several strokes ``[(omega, bath, tau), ...]`` (k, nJ, D, D)."""
+        return jnp.stack([tau * self.generator(w, b) for w, b, tau in strokes])
+
+    def maps_of(self, gens):
+        """``exp`` of stacked per-block generators in one batched call (:func:`_batched_expm`)."""
+        return _batched_expm(gens.reshape((-1,) + gens.shape[-2:])).reshape(gens.shape)
+
     def stroke_maps(self, strokes):
-        """Per-block maps of several strokes ``[(omega, bath, tau), ...]`` from one batched ``expm``
-        (see :func:`_batched_expm`)."""
-        gens = jnp.stack([tau * self.generator(w, b) for w, b, tau in strokes])
-        return list(_batched_expm(gens.reshape((-1,) + gens.shape[-2:])).reshape(gens.shape))
+        """Per-block maps of several strokes ``[(omega, bath, tau), ...]`` from one batched
+        ``expm``."""
+        return list(self.maps_of(self.stroke_generators(strokes)))
+
+    def cycle_fixed_point(self, gens, d, state0):
+        """Per-block limit cycle of two finite strokes from ``I - T`` formed from ``d = exp(gens) -
+        I`` (:func:`expm_minus_eye`; accurate as ``gamma tau -> 0``), weights kept."""
+        return self._solve_fixed(_cycle_gap(*d), state0)
 
     def relax(self, omega, bath, state):
-        x = omega * bath.beta
+        x = initial_x(omega, bath.beta)  # a bath at beta = +-inf: no NaN derivative in omega
         return SpinLadderState(w=state.w, p=self._thermal(x))
 
     def apply(self, m, state):
@@ -377,12 +466,16 @@ class SpinLadderMedium(eqx.Module):
 
     def fixed_point(self, t_map, state0):
         """Per-block unique fixed point of the population map (weights kept: the memory)."""
-        mask = jnp.asarray(self.mask, dtype=t_map.dtype)
+        eye = jnp.eye(t_map.shape[-1], dtype=t_map.dtype)
+        return self._solve_fixed(eye[None] - t_map, state0)
+
+    def _solve_fixed(self, gap, state0):
+        """Solve ``gap p = 0`` per block (``gap = I - T``, scaled to unit size), ``sum p = 1``."""
+        mask = jnp.asarray(self.mask, dtype=gap.dtype)
         nlev = jnp.sum(mask, axis=1)
         u = mask / jnp.sqrt(nlev)[:, None]
-        eye = jnp.eye(t_map.shape[-1], dtype=t_map.dtype)
         pad = jax.vmap(jnp.diag)(1.0 - mask)
-        a = eye[None] - t_map + jnp.einsum("ja,jb->jab", u, u) + pad
+        a = gap / _scale(gap) + jnp.einsum("ja,jb->jab", u, u) + pad
         rhs = mask / nlev[:, None]
         return SpinLadderState(w=state0.w, p=jnp.linalg.solve(a, rhs[..., None])[..., 0])
 
@@ -391,6 +484,11 @@ class SpinLadderMedium(eqx.Module):
         block_e = jnp.sum(state.p * m[None, :], axis=1)
         e = jnp.sum(state.w * block_e) + (self.s if self.bath == "independent" else self.n * self.s)
         return self.energy_factor * e
+
+    def energy0_change(self, d, state):
+        """``energy0(apply(I + d, state)) - energy0(state)`` without cancellation."""
+        dp = jnp.einsum("jab,jb->ja", d, state.p)
+        return self.energy_factor * jnp.sum(state.w * (dp @ jnp.asarray(self.m_grid)))
 
 
 __all__ = [

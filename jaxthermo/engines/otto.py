@@ -23,7 +23,8 @@ supremum is the ``tau -> 0`` limit at a fixed ratio ``tau_hot/tau_cold``), so po
 needs a finite ``tau_adiabat`` (or another cost of switching) to have an interior optimum.
 
 The limit cycle is the fixed point of the one-cycle map ``T = M_c M_h`` found by one linear solve
-(:func:`~jaxthermo.engines.media.memory_fixed_point`), never by running cycles. When the medium has
+(:func:`~jaxthermo.engines.media.memory_fixed_point`; for finite strokes ``cycle_fixed_point``,
+which stays accurate as ``gamma tau -> 0``), never by running cycles. When the medium has
 conserved quantities (collective baths conserve the total-spin block weights, paper 001 Eq. 16)
 the fixed point keeps those of the state before the first cycle (thermal at ``beta0``): the engine
 remembers its initial state, and ``W_coh`` depends on ``beta0`` (paper 001, Eq. 49; spec case 18).
@@ -40,9 +41,13 @@ import numpy as np
 
 from .._checks import _fail, _is_concrete, as_array
 from ..dynamics import ThermalBath
-from .media import OperatorMedium, SpinLadderMedium
+from .media import OperatorMedium, SpinLadderMedium, expm_minus_eye
 
 _REGIMES = (None, "engine", "refrigerator")
+_TOP_BLOCK_MSG = ("beta0 must be infinite for a top_block_only ladder medium (it holds the J = ns "
+                  "block only, exact for beta0 = +-inf); use the all-blocks SpinLadderMedium for a "
+                  "finite beta0")
+REGIME_TOL = 1e-14  # |W| (in units of omega_h) at or below which a cycle is "idle"
 
 
 class LimitCycle(eqx.Module):
@@ -66,30 +71,62 @@ class LimitCycle(eqx.Module):
     carnot_efficiency: jax.Array
     state_start: object
     state_hot: object
+    beta_hot: jax.Array = 0.0
+    beta_cold: jax.Array = 0.0
 
     @property
     def is_engine(self):
-        """``W < 0`` and ``Q_h > 0``: work is extracted from heat taken from the hot bath."""
-        return (self.work < 0) & (self.heat_hot > 0)
+        """``W < -REGIME_TOL`` (then ``Q_h > 0``): work is extracted from heat taken from the bath
+        of the hot stroke."""
+        return _is_engine(self.work, self.heat_hot)
 
     @property
     def is_refrigerator(self):
-        """``W > 0`` and ``Q_c > 0``: work is spent to extract heat from the cold bath."""
-        return (self.work > 0) & (self.heat_cold > 0)
+        """``W > REGIME_TOL`` and ``beta_cold > beta_hot``: work is spent to move heat (``Q_c >
+        0``) out of the bath that is actually the colder one (see :meth:`regime`)."""
+        return _is_refrigerator(self.work, self.heat_cold, self.beta_hot, self.beta_cold)
 
-    def regime(self, tol: float = 1e-14) -> str:
-        """'engine', 'refrigerator', 'heater' (W > 0 dumped into both baths), 'accelerator'
-        (W > 0, heat flows hot -> cold) or 'idle' (|W| <= tol); needs concrete values."""
-        w, qh, qc = float(self.work), float(self.heat_hot), float(self.heat_cold)
+    def regime(self, tol: float = REGIME_TOL) -> str:
+        """The cycle's regime from the sign of the work and the actual bath temperatures.
+
+        ``"idle"``: ``|W| <= tol``; ``"engine"``: ``W < -tol`` (an Otto cycle then has ``Q_h > 0 >
+        Q_c``); ``"refrigerator"``: ``W > tol`` and the bath of the cold stroke is colder than that
+        of the hot stroke, ``beta_cold > beta_hot`` (temperatures are ordered by ``-beta``: a
+        negative ``beta`` is hotter than ``beta = 0``, which is hotter than any positive ``beta``);
+        ``"accelerator"``: ``W > tol`` and ``beta_cold <= beta_hot``, i.e. work is spent while the
+        heat (``Q_c > 0 > Q_h``, always the case for ``W > 0`` since ``Q_c = -lambda Q_h``) flows
+        from the hotter (or equally hot) bath into the colder one. A "heater" (both heats < 0)
+        cannot occur in an Otto cycle. The default ``tol`` is the one of ``OttoCycle(regime=...)``.
+        Needs concrete values.
+        """
+        w = float(self.work)
+        if not math.isfinite(w):
+            raise ValueError(f"regime(): the work is not finite (W = {w})")
         if abs(w) <= tol:
             return "idle"
         if w < 0:
             return "engine"
-        if qc > 0:
-            return "refrigerator"
-        if qh > 0:
-            return "accelerator"
-        return "heater"
+        return "refrigerator" if float(self.beta_cold) > float(self.beta_hot) else "accelerator"
+
+
+def _is_engine(work, q_h, tol=REGIME_TOL):
+    return (work < -tol) & (q_h > 0)
+
+
+def _is_refrigerator(work, q_c, beta_hot, beta_cold, tol=REGIME_TOL):
+    return (work > tol) & (q_c > 0) & (beta_cold > beta_hot)
+
+
+def _carnot(beta_hot, beta_cold):
+    """``1 - beta_h/beta_c`` (``= 1 - T_c/T_h``); 0 when ``beta_h = beta_c`` (including both 0 or
+    the same infinity: equal temperatures); for ``beta_c = 0`` (cold bath at infinite temperature)
+    and ``beta_h != 0``: ``-inf`` if ``beta_h > 0`` (no engine is possible) and ``+inf`` if
+    ``beta_h < 0``. Left NaN only for ``beta_h = -beta_c = +-inf`` (an undefined ratio)."""
+    bh, bc = jnp.asarray(beta_hot), jnp.asarray(beta_cold)
+    zero = bc == 0
+    ratio = bh / jnp.where(zero, 1.0, bc)
+    out = jnp.where(zero, -jnp.sign(bh) * jnp.inf, 1.0 - ratio)
+    return jnp.where(bh == bc, 0.0, out)
 
 
 def _not_nan(x, name):
@@ -99,13 +136,21 @@ def _not_nan(x, name):
 
 
 def _opt_time(t, name):
+    """A stroke duration: ``None`` or a concrete ``+inf`` (run to stationarity; the structure of
+    the cycle changes, so it must be known at trace time), or a positive finite value. A traced
+    ``+inf`` raises via ``error_if`` (pass ``None``); ``-inf``, NaN and values <= 0 raise."""
     if t is None:
         return None
     if _is_concrete(t) and np.all(np.isposinf(np.asarray(t))):
         return None  # +inf, given concretely: a stroke run to stationarity, as None
     t = as_array(t, name)
-    return _fail(t, ~((t > 0) & jnp.isfinite(t)), f"{name} must be positive and finite (None, or a "
-                 "concrete +inf, for a stroke run to stationarity)")
+    return _fail(t, ~((t > 0) & jnp.isfinite(t)), f"{name} must be positive and finite (pass None, "
+                 "or a concrete +inf outside jit, for a stroke run to stationarity)")
+
+
+def _pos_finite(x, name):
+    a = as_array(x, name)
+    return _fail(a, ~((a > 0) & jnp.isfinite(a)), f"{name} must be positive and finite")
 
 
 class OttoCycle(eqx.Module):
@@ -123,14 +168,16 @@ class OttoCycle(eqx.Module):
     ``lambda = omega_c/omega_h`` in ``(0, 1]``; ``omega`` is ``omega_h`` (default:
     ``medium.omega`` or 1). Inverse temperatures may have any sign (and be infinite), not NaN.
     ``tau_hot``/``tau_cold``: positive finite stroke durations (``None``, or a concrete ``+inf``:
-    run to the stationary state). ``tau_adiabat``: duration of each adiabatic stroke, counted in
-    the cycle time (the state is still frozen on it: ideal adiabatic following of the commuting
-    family ``omega H0``); with ``tau_adiabat > 0`` the power has a maximum at finite stroke times.
-    ``gamma`` (or ``gamma_hot``/``gamma_cold``) and ``spectrum`` set the
-    baths' rates (:class:`jaxthermo.ThermalBath`). ``beta0``/``rho0``: the state before the first
-    cycle (thermal at ``beta0`` of ``H_h`` by default ``beta0 = inf``, the ground state).
+    run to the stationary state; a traced ``+inf`` raises: pass ``None``). ``tau_adiabat``:
+    duration of each adiabatic stroke, counted in the cycle time (the state is still frozen on
+    it: ideal adiabatic following of the commuting family ``omega H0``); with ``tau_adiabat > 0``
+    the power has a maximum at finite stroke times. ``gamma`` (or ``gamma_hot``/``gamma_cold``,
+    positive and finite) and ``spectrum`` set the baths' rates (:class:`jaxthermo.ThermalBath`).
+    ``beta0``/``rho0``: the state before the first cycle (thermal at ``beta0`` of ``H_h``, by
+    default ``beta0 = inf``, the ground state).
     ``regime="engine"`` makes :meth:`limit_cycle` raise if the parameters do not give an engine
-    (``"refrigerator"`` likewise). Every float field may be traced (jit / vmap / grad).
+    (``"refrigerator"`` likewise; labels and tolerance as :meth:`LimitCycle.regime`). Every
+    float field may be traced (jit / vmap / grad).
     """
 
     medium: object
@@ -167,11 +214,10 @@ class OttoCycle(eqx.Module):
                 raise ValueError(f"bath={bath!r} disagrees with the medium, whose bath is {own!r}: "
                                  "the medium object decides (use its .independent() / "
                                  ".collective_version() or build it with the bath you want)")
-            if isinstance(med, SpinLadderMedium) and med.top_block_only and (
-                    rho0 is not None or not beta0_c):
-                raise ValueError("a top_block_only ladder medium holds the J = ns block only, exact "
-                                 "for beta0 = +-inf: beta0 must be infinite (got a finite or traced "
-                                 "beta0) and rho0 None; use the all-blocks medium otherwise")
+            if isinstance(med, SpinLadderMedium) and med.top_block_only:
+                if rho0 is not None:
+                    raise ValueError("rho0 cannot be used with a top_block_only ladder medium (it "
+                                     "holds the J = ns block only, exact for beta0 = +-inf)")
         elif hasattr(medium, "n") and hasattr(medium, "s"):
             med = SpinLadderMedium(int(medium.n), float(medium.s), bath or "collective",
                                    top_block_only=beta0_c and rho0 is None)
@@ -197,14 +243,12 @@ class OttoCycle(eqx.Module):
             lam, ~((lam > 0) & (lam <= 1)),
             "compression (lambda = omega_c / omega_h) must lie in (0, 1]",
         )
-        om = as_array(1.0 if omega is None else omega, "omega")
-        self.omega = _fail(om, ~(om > 0), "omega (omega_h) must be positive")
+        self.omega = _pos_finite(1.0 if omega is None else omega, "omega (omega_h)")
         self.beta0 = _not_nan(beta0, "beta0")
-        g = as_array(gamma, "gamma")
-        gh = g if gamma_hot is None else as_array(gamma_hot, "gamma_hot")
-        gc = g if gamma_cold is None else as_array(gamma_cold, "gamma_cold")
-        self.gamma_hot = _fail(gh, ~(gh > 0), "gamma_hot must be positive")
-        self.gamma_cold = _fail(gc, ~(gc > 0), "gamma_cold must be positive")
+        if isinstance(med, SpinLadderMedium) and med.top_block_only:
+            self.beta0 = _fail(self.beta0, ~jnp.all(jnp.isinf(self.beta0)), _TOP_BLOCK_MSG)
+        self.gamma_hot = _pos_finite(gamma if gamma_hot is None else gamma_hot, "gamma_hot")
+        self.gamma_cold = _pos_finite(gamma if gamma_cold is None else gamma_cold, "gamma_cold")
         self.tau_hot = _opt_time(tau_hot, "tau_hot")
         self.tau_cold = _opt_time(tau_cold, "tau_cold")
         ta = as_array(tau_adiabat, "tau_adiabat")
@@ -224,7 +268,12 @@ class OttoCycle(eqx.Module):
     def initial_state(self):
         if self.rho0 is not None:
             return self.medium.state_from_density(self.rho0)
-        return self.medium.initial_state(self.omega, self.beta0)
+        s0 = self.medium.initial_state(self.omega, self.beta0)
+        if isinstance(self.medium, SpinLadderMedium) and self.medium.top_block_only:
+            # the block weights reach every output (beta0 itself may not: infinite strokes)
+            w = _fail(s0.w, ~jnp.all(jnp.isinf(self.beta0)), _TOP_BLOCK_MSG)
+            s0 = type(s0)(w=w, p=s0.p)
+        return s0
 
     def _maps(self):
         med = self.medium
@@ -232,7 +281,7 @@ class OttoCycle(eqx.Module):
         wh, wc = self.omega, self.compression * self.omega
         if self.tau_hot is not None and self.tau_cold is not None:
             # both isochores finite: one batched expm (see media._batched_expm)
-            return tuple(med.stroke_maps([(wh, bh, self.tau_hot), (wc, bc, self.tau_cold)]))
+            return tuple(med.maps_of(self._generators()))
         if self.tau_hot is None:
             mh = med.relax_map(wh, bh) if isinstance(med, OperatorMedium) else None
         else:
@@ -242,6 +291,12 @@ class OttoCycle(eqx.Module):
         else:
             mc = med.stroke_map(wc, bc, self.tau_cold)
         return mh, mc
+
+    def _generators(self):
+        """``[tau_h L_h, tau_c L_c]`` of two finite isochores, stacked."""
+        bh, bc = self.baths()
+        return self.medium.stroke_generators(
+            [(self.omega, bh, self.tau_hot), (self.compression * self.omega, bc, self.tau_cold)])
 
     def cycle_time(self):
         if self.tau_hot is None or self.tau_cold is None:
@@ -258,6 +313,14 @@ class OttoCycle(eqx.Module):
         bh, bc = self.baths()
         wh, wc = self.omega, self.compression * self.omega
         s0 = self.initial_state()
+        if self.tau_hot is not None and self.tau_cold is not None:
+            # accurate as gamma tau -> 0: conserved quantities from the generators, I - T from
+            # exp(tau L) - I without cancellation (media.OperatorMedium.cycle_fixed_point)
+            gens = self._generators()
+            maps = med.maps_of(gens)
+            d = expm_minus_eye(gens, maps)
+            start = med.cycle_fixed_point(gens, d, s0)
+            return start, med.apply(maps[0], start), med.energy0_change(d[0], start)
         mh, mc = self._maps()
         if isinstance(med, SpinLadderMedium) and (mh is None or mc is None):
             # an infinite stroke thermalises every block: the limit cycle follows at once
@@ -267,35 +330,38 @@ class OttoCycle(eqx.Module):
             else:
                 s1 = med.relax(wh, bh, s0)
                 start = med.apply(mc, s1)
-            return start, s1
+            return start, s1, None
         start = med.fixed_point(med.compose(mc, mh), s0)
-        return start, med.apply(mh, start)
+        return start, med.apply(mh, start), None
 
     def limit_cycle(self) -> LimitCycle:
         """The periodic steady state (one linear solve) and its per-cycle thermodynamics."""
         med = self.medium
-        start, s1 = self._limit_states()
+        start, s1, de = self._limit_states()
         wh, lam = self.omega, self.compression
         e_a, e_1 = med.energy0(start), med.energy0(s1)
-        q_h = wh * (e_1 - e_a)
-        q_c = lam * wh * (e_a - e_1)
+        q_h = wh * ((e_1 - e_a) if de is None else de)  # de: no cancellation for short strokes
+        q_c = -lam * q_h  # = lam omega_h (e_a - e_1) on the limit cycle
         work = -(q_h + q_c)
         eff = -work / q_h
         t_cyc = self.cycle_time()
         power = jnp.where(jnp.isfinite(t_cyc), work / jnp.where(jnp.isfinite(t_cyc), t_cyc, 1.0),
                           0.0)
         sigma = _xq(-self.beta_hot, q_h) + _xq(-self.beta_cold, q_c)
-        carnot = 1.0 - self.beta_hot / self.beta_cold
+        carnot = _carnot(self.beta_hot, self.beta_cold)
         if self.regime == "engine":
-            bad = ~((work < 0) & (q_h > 0))
-            work = _fail(work, bad, _regime_msg("an engine (W < 0, Q_h > 0)", self, work))
+            bad = ~_is_engine(work, q_h)
+            work = _fail(work, bad, _regime_msg("an engine (W < 0, Q_h > 0)", self, work, q_h, q_c))
         elif self.regime == "refrigerator":
-            bad = ~((work > 0) & (q_c > 0))
-            work = _fail(work, bad, _regime_msg("a refrigerator (W > 0, Q_c > 0)", self, work))
+            bad = ~_is_refrigerator(work, q_c, self.beta_hot, self.beta_cold)
+            work = _fail(work, bad, _regime_msg(
+                "a refrigerator (W > 0, heat Q_c > 0 taken from the colder bath, beta_cold > "
+                "beta_hot)", self, work, q_h, q_c))
         return LimitCycle(
             work=work, heat_hot=q_h, heat_cold=q_c, efficiency=eff, power=power,
             entropy_production=sigma, cycle_time=t_cyc, energy_start=wh * e_a,
             energy_hot=wh * e_1, carnot_efficiency=carnot, state_start=start, state_hot=s1,
+            beta_hot=self.beta_hot, beta_cold=self.beta_cold,
         )
 
     def run(self, n_cycles: int, *, method: str = "propagator", adjoint=None):
@@ -355,16 +421,25 @@ def _xq(beta, q):
     return jnp.where(q == 0, 0.0, beta * q)
 
 
-def _regime_msg(what, otto, work):
+def _regime_msg(what, otto, work, q_h, q_c):
     msg = f"OttoCycle(regime=...): these parameters do not run {what}"
-    if _is_concrete(work) and _is_concrete(otto.beta_hot) and _is_concrete(otto.compression):
+    if all(_is_concrete(v) for v in (work, q_h, q_c, otto.beta_hot, otto.beta_cold,
+                                     otto.compression)):
+        lc = LimitCycle(work, q_h, q_c, *([0.0] * 9), beta_hot=otto.beta_hot,
+                        beta_cold=otto.beta_cold)
         msg += (
-            f": W = {float(work):.6g}. With full thermalisation an Otto engine needs "
-            f"beta_hot < compression * beta_cold (here beta_hot = {float(otto.beta_hot):.6g}, "
-            f"compression * beta_cold = {float(otto.compression * otto.beta_cold):.6g}); "
-            "otherwise the cycle is a refrigerator or a heater"
+            f": W = {float(work):.6g}, so they run {_ARTICLE[lc.regime()]}. With full "
+            "thermalisation an Otto engine needs beta_hot < compression * beta_cold (here "
+            f"beta_hot = {float(otto.beta_hot):.6g}, compression * beta_cold = "
+            f"{float(otto.compression * otto.beta_cold):.6g}); a refrigerator needs "
+            "beta_hot > compression * beta_cold and beta_hot < beta_cold"
         )
     return msg
+
+
+_ARTICLE = {"engine": "an engine", "refrigerator": "a refrigerator",
+            "accelerator": "an accelerator (work spent, heat flowing from the hotter bath to the "
+                           "colder)", "idle": "an idle cycle (|W| <= 1e-14)"}
 
 
 __all__ = ["LimitCycle", "OttoCycle"]

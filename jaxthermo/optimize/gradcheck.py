@@ -15,8 +15,13 @@ import numpy as np
 
 
 def finite_difference_grad(f, params, eps: float = 1e-6):
-    """Central-difference gradient of the real scalar ``f`` at ``params`` (a pytree of arrays)."""
+    """Central-difference gradient of the real scalar ``f`` at ``params`` (a pytree of real arrays;
+    a complex leaf raises ``TypeError``: split it into real and imaginary parts)."""
     leaves, struct = jax.tree_util.tree_flatten(params)
+    for i, x in enumerate(leaves):
+        if np.iscomplexobj(np.asarray(x)):
+            raise TypeError(f"finite_difference_grad: params leaf {i} is complex; only real leaves "
+                            "are supported (pass the real and imaginary parts as separate leaves)")
     leaves = [np.asarray(x, dtype=float) for x in leaves]
 
     def call(ls):

@@ -14,6 +14,12 @@ Transforms provided (all elementwise on array leaves unless stated):
 * :class:`Disk` -- a leaf of shape ``(..., 2)`` mapped into the open disk of radius ``radius``,
   ``x = radius u / sqrt(1 + |u|^2)`` (a complex coherence ``(Re, Im)`` of bounded modulus).
 
+The domains are open in exact arithmetic only: in float64 ``sigmoid(u)`` rounds to exactly 1 for
+``u > ~37`` and to exactly 0 for ``u < ~-745`` (``softplus(u)`` to 0 for ``u < ~-745``; ``Disk``
+reaches the circle for ``|u| > ~1e8``), so an optimiser that drives ``u`` that far returns the
+closed end (e.g. ``compression().forward(40.0) == 1.0``; ``forward(-800.0) == 0.0``, which
+``OttoCycle`` rejects). The shipped optimisers stay far from it at sensible learning rates.
+
 Named constructors for the parameters of this project:
 
 * :func:`compression` -- Otto compression ``lambda = omega_c / omega_h`` in ``(0, 1)`` (the closed
@@ -74,7 +80,8 @@ class Identity(Transform):
 
 
 class Positive(Transform):
-    """``x = lower + softplus(u)``: values in ``(lower, inf)`` (durations, rates, scales)."""
+    """``x = lower + softplus(u)``: values in ``(lower, inf)`` (durations, rates, scales); in
+    float64 ``x == lower`` exactly for ``u < ~-745`` (see the module docstring)."""
 
     lower: float = 0.0
 
@@ -93,7 +100,9 @@ class Positive(Transform):
 
 
 class Interval(Transform):
-    """``x = low + (high - low) sigmoid(u)``: values in the open interval ``(low, high)``."""
+    """``x = low + (high - low) sigmoid(u)``: values in the open interval ``(low, high)``; in
+    float64 ``x`` reaches ``high`` exactly for ``u > ~37`` and ``low`` for ``u < ~-745`` (see the
+    module docstring)."""
 
     low: float
     high: float
@@ -149,7 +158,8 @@ class Disk(Transform):
 
 
 def compression() -> Interval:
-    """Otto compression ratio ``lambda = omega_c / omega_h`` kept in ``(0, 1)``."""
+    """Otto compression ratio ``lambda = omega_c / omega_h`` kept in ``(0, 1)`` (an
+    :class:`Interval`: float64 rounds it to exactly 1 for ``u > ~37`` and 0 for ``u < ~-745``)."""
     return Interval(0.0, 1.0)
 
 
