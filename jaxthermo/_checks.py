@@ -159,6 +159,14 @@ def positive(x, name: str):
     return _fail(a, ~jnp.all(a > 0), f"{name} must be positive, got a value <= 0")
 
 
+def inverse_temperature(x, name: str):
+    """An inverse temperature: any real value or +-inf (zero or negative temperature), not NaN."""
+    a = as_array(x, name)
+    if not jnp.issubdtype(a.dtype, jnp.floating):
+        a = jnp.real(a)
+    return _fail(a, jnp.any(jnp.isnan(a)), f"{name} must not be NaN (any real value or +-inf)")
+
+
 def sorted_times(ts, name: str = "ts"):
     a = as_array(ts, name)
     if a.ndim != 1 or a.shape[0] < 1:

@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import _fail, _is_concrete, as_array
+from .._checks import _fail, _is_concrete, as_array, inverse_temperature
 from ..dynamics import ThermalBath
 from .media import OperatorMedium, SpinLadderMedium, expm_minus_eye
 
@@ -127,12 +127,6 @@ def _carnot(beta_hot, beta_cold):
     ratio = bh / jnp.where(zero, 1.0, bc)
     out = jnp.where(zero, -jnp.sign(bh) * jnp.inf, 1.0 - ratio)
     return jnp.where(bh == bc, 0.0, out)
-
-
-def _not_nan(x, name):
-    """An inverse temperature: any real value including +-inf, not NaN."""
-    a = as_array(x, name)
-    return _fail(a, jnp.any(jnp.isnan(a)), f"{name} must not be NaN (+-inf are allowed)")
 
 
 def _opt_time(t, name):
@@ -236,15 +230,15 @@ class OttoCycle(eqx.Module):
                                  "coupling=A (an operator) or a list of operators")
             med = OperatorMedium(h0, coupling, collective=(bath in (None, "collective")))
         self.medium = med
-        self.beta_hot = _not_nan(beta_hot, "beta_hot")
-        self.beta_cold = _not_nan(beta_cold, "beta_cold")
+        self.beta_hot = inverse_temperature(beta_hot, "beta_hot")
+        self.beta_cold = inverse_temperature(beta_cold, "beta_cold")
         lam = as_array(compression, "compression")
         self.compression = _fail(
             lam, ~((lam > 0) & (lam <= 1)),
             "compression (lambda = omega_c / omega_h) must lie in (0, 1]",
         )
         self.omega = _pos_finite(1.0 if omega is None else omega, "omega (omega_h)")
-        self.beta0 = _not_nan(beta0, "beta0")
+        self.beta0 = inverse_temperature(beta0, "beta0")
         if isinstance(med, SpinLadderMedium) and med.top_block_only:
             self.beta0 = _fail(self.beta0, ~jnp.all(jnp.isinf(self.beta0)), _TOP_BLOCK_MSG)
         self.gamma_hot = _pos_finite(gamma if gamma_hot is None else gamma_hot, "gamma_hot")

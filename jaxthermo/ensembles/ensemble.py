@@ -23,7 +23,15 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from .._checks import _fail, density_matrix, finite, positive_int, positive_semidefinite, spin_value
+from .._checks import (
+    _fail,
+    density_matrix,
+    finite,
+    inverse_temperature,
+    positive_int,
+    positive_semidefinite,
+    spin_value,
+)
 from . import analytic
 from .dynamics import collective_rates, evolve_checked_state
 from .ladder import ladder_populations
@@ -39,12 +47,6 @@ from .state import BlockState, check_block_state, m_grid
 __all__ = ["SpinEnsemble"]
 
 _PAD_LIMIT = 200_000_000  # entries of a padded (nb, D) population array
-
-
-def _not_nan(beta, name: str):
-    """An inverse temperature: any real number or +-inf, not NaN."""
-    beta = jnp.asarray(beta, dtype=jnp.result_type(float))
-    return _fail(beta, jnp.isnan(beta), f"{name} must not be NaN (any real value or +-inf)")
 
 
 class SpinEnsemble(eqx.Module):
@@ -124,7 +126,7 @@ class SpinEnsemble(eqx.Module):
 
     def thermal_state(self, beta) -> BlockState:
         """Gibbs state ``e^{-beta omega J_z}/Z`` as a block state (any real beta, +-inf)."""
-        beta = _not_nan(beta, "beta")
+        beta = inverse_temperature(beta, "beta")
         return self._ladder_state(self.block_weights(beta), self.omega * beta)
 
     def steady_state(self, beta0=None, beta_bath=None, *, rho0: BlockState | None = None):
@@ -143,11 +145,11 @@ class SpinEnsemble(eqx.Module):
         if (beta0 is None) == (rho0 is None):
             raise ValueError("steady_state needs exactly one of beta0 (thermal initial state) "
                              "or rho0 (a BlockState)")
-        x_b = self.omega * _not_nan(beta_bath, "beta_bath")
+        x_b = self.omega * inverse_temperature(beta_bath, "beta_bath")
         if rho0 is not None:
             rho0 = self._check(rho0, "rho0")
             return self._ladder_state(rho0.w, x_b, rho0.mult_entropy)
-        return self._ladder_state(self.block_weights(_not_nan(beta0, "beta0")), x_b)
+        return self._ladder_state(self.block_weights(inverse_temperature(beta0, "beta0")), x_b)
 
     # ---- dynamics -------------------------------------------------------------------------
     def rates(self, beta_bath, gamma=1.0):
@@ -167,7 +169,7 @@ class SpinEnsemble(eqx.Module):
         ``beta_bath`` may be any real number or +-inf, not NaN.
         """
         rho0 = self._check(rho0, "rho0")
-        gd, gu = self.rates(_not_nan(beta_bath, "beta_bath"), gamma)
+        gd, gu = self.rates(inverse_temperature(beta_bath, "beta_bath"), gamma)
         return evolve_checked_state(rho0, ts, gd, gu, self.omega, **kwargs)
 
     # ---- quantities -----------------------------------------------------------------------
@@ -254,7 +256,7 @@ class SpinEnsemble(eqx.Module):
         one = BlockState(jnp.asarray([self.s]), jnp.zeros(1), jnp.ones(1),
                          rho_local0[None].astype(jnp.result_type(complex)), jnp.zeros(1),
                          diagonal=False)
-        gd, gu = self.rates(_not_nan(beta_bath, "beta_bath"), gamma)
+        gd, gu = self.rates(inverse_temperature(beta_bath, "beta_bath"), gamma)
         return evolve_checked_state(one, ts, gd, gu, self.omega).blocks[:, 0]
 
     def independent_steady_state(self, beta_bath) -> BlockState:
